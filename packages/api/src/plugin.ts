@@ -1,0 +1,43 @@
+import type { ConfigProvider } from './config-provider.js';
+import type { SinkConnector, SourceConnector } from './connector.js';
+import type { Converter, HeaderConverter } from './converter.js';
+import type { Predicate, Transformation } from './transform.js';
+
+interface PluginBase<K extends string, T> {
+  kind: K;
+  /** The class name users write in configs, e.g. "FileStreamSinkConnector". */
+  className: string;
+  /** Other names that resolve to this plugin — typically the Java class names it replaces. */
+  aliases?: readonly string[];
+  version?: string;
+  create(): T;
+}
+
+export type SourcePlugin = PluginBase<'source', SourceConnector>;
+export type SinkPlugin = PluginBase<'sink', SinkConnector>;
+export type ConverterPlugin = PluginBase<'converter', Converter>;
+export type HeaderConverterPlugin = PluginBase<'header_converter', HeaderConverter>;
+export type TransformationPlugin = PluginBase<'transformation', Transformation>;
+export type PredicatePlugin = PluginBase<'predicate', Predicate>;
+export type ConfigProviderPlugin = PluginBase<'config_provider', ConfigProvider>;
+
+export type PluginDescriptor =
+  | SourcePlugin
+  | SinkPlugin
+  | ConverterPlugin
+  | HeaderConverterPlugin
+  | TransformationPlugin
+  | PredicatePlugin
+  | ConfigProviderPlugin;
+
+export type PluginKind = PluginDescriptor['kind'];
+
+/**
+ * What a plugin package exports as `plugins` from the module named by its package.json
+ * `"tributary": { "plugins": "./dist/index.js" }` field.
+ */
+export type PluginManifest = readonly PluginDescriptor[];
+
+export function definePlugins<const T extends PluginManifest>(plugins: T): T {
+  return plugins;
+}
