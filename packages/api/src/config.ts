@@ -93,7 +93,7 @@ function parseInteger(raw: string, type: 'INT' | 'SHORT' | 'LONG'): number {
   return n;
 }
 
-type Opt<T, D> = ConfigKeyOptions<T> & { default?: D };
+type Opt<T, D> = Omit<ConfigKeyOptions<T>, 'default' | 'validate'> & { default?: D; validate?: z.ZodType<NonNullable<T>> };
 type Val<T, D> = [D] extends [null] ? T | null : T;
 
 /** Builders for config keys; each returns a key whose parsed type follows from its default. */
