@@ -1,0 +1,325 @@
+import { type ClusterMetadata, Consumer } from '@platformatic/kafka';
+
+type FetchRequestTopic = Parameters<Consumer['fetch']>[0]['topics'][number];
+
+/** A record as read from Kafka, before any converter. Offsets are numbers (safe far beyond any real log). */
+export interface RawRecord {
+  topic: string;
+  partition: number;
+  offset: number;
+  timestamp: number;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Array<[string, Buffer | null]>;
+}
+
+export interface KafkaReaderOptions {
+  bootstrapServers: string[];
+  clientId: string;
+  isolation?: 'read_uncommitted' | 'read_committed';
+  /** How long the broker may hold a fetch open waiting for data. */
+  maxWaitMs?: number;
+  maxBytes?: number;
+  maxBytesPerPartition?: number;
+  /** Where to start when a stored offset is out of range or absent (-1 / -2 sentinels). */
+  autoOffsetReset?: 'earliest' | 'latest';
+}
+
+const IS_CONTROL = 0x20;
+const IS_TRANSACTIONAL = 0x10;
+
+const key = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
+
+interface Position {
+  topic: string;
+  partition: number;
+  /** Next offset to fetch; -2 earliest, -1 latest until resolved. */
+  offset: bigint;
+  leaderEpoch: number;
+  paused: boolean;
+}
+
+/**
+ * A pull-based reader over manually assigned partitions (Java's KafkaConsumer.assign + poll).
+ * Nothing is fetched until poll() is called, so a slow caller never accumulates memory: that is
+ * the back-pressure of both the internal-topic logs and WorkerSinkTask.
+ */
+export class KafkaReader {
+  readonly #consumer: Consumer;
+  readonly #opts: Required<Omit<KafkaReaderOptions, 'bootstrapServers' | 'clientId'>>;
+  readonly #positions = new Map<string, Position>();
+  #closed = false;
+
+  constructor(opts: KafkaReaderOptions) {
+    this.#opts = {
+      isolation: opts.isolation ?? 'read_uncommitted',
+      maxWaitMs: opts.maxWaitMs ?? 500,
+      maxBytes: opts.maxBytes ?? 52_428_800,
+      maxBytesPerPartition: opts.maxBytesPerPartition ?? 1_048_576,
+      autoOffsetReset: opts.autoOffsetReset ?? 'earliest',
+    };
+    this.#consumer = new Consumer({
+      clientId: opts.clientId,
+      bootstrapBrokers: opts.bootstrapServers,
+      // The group id is never joined: this consumer only fetches and lists offsets.
+      groupId: `${opts.clientId}-reader`,
+      retries: 3,
+      retryDelay: 200,
+      isolationLevel: this.#isolationLevel,
+    });
+  }
+
+  get #isolationLevel(): number {
+    return this.#opts.isolation === 'read_committed' ? 1 : 0;
+  }
+
+  get consumer(): Consumer {
+    return this.#consumer;
+  }
+
+  /** Adds partitions at the given offsets ('earliest' | 'latest' or an offset). Replaces existing positions. */
+  assign(partitions: ReadonlyArray<{ topic: string; partition: number; offset: number | 'earliest' | 'latest' }>): void {
+    for (const p of partitions) {
+      const offset = p.offset === 'earliest' ? -2n : p.offset === 'latest' ? -1n : BigInt(p.offset);
+      this.#positions.set(key(p.topic, p.partition), { topic: p.topic, partition: p.partition, offset, leaderEpoch: -1, paused: false });
+    }
+  }
+
+  unassign(partitions: ReadonlyArray<{ topic: string; partition: number }>): void {
+    for (const p of partitions) this.#positions.delete(key(p.topic, p.partition));
+  }
+
+  assignment(): Array<{ topic: string; partition: number }> {
+    return [...this.#positions.values()].map((p) => ({ topic: p.topic, partition: p.partition }));
+  }
+
+  seek(topic: string, partition: number, offset: number): void {
+    const p = this.#positions.get(key(topic, partition));
+    if (p) p.offset = BigInt(offset);
+  }
+
+  /** The next offset poll() will return for the partition (after resolving earliest/latest). */
+  position(topic: string, partition: number): number | null {
+    const p = this.#positions.get(key(topic, partition));
+    return p && p.offset >= 0n ? Number(p.offset) : null;
+  }
+
+  pause(partitions: ReadonlyArray<{ topic: string; partition: number }>): void {
+    for (const tp of partitions) {
+      const p = this.#positions.get(key(tp.topic, tp.partition));
+      if (p) p.paused = true;
+    }
+  }
+
+  resume(partitions: ReadonlyArray<{ topic: string; partition: number }>): void {
+    for (const tp of partitions) {
+      const p = this.#positions.get(key(tp.topic, tp.partition));
+      if (p) p.paused = false;
+    }
+  }
+
+  paused(): Array<{ topic: string; partition: number }> {
+    return [...this.#positions.values()].filter((p) => p.paused).map((p) => ({ topic: p.topic, partition: p.partition }));
+  }
+
+  async metadata(topics: string[], forceUpdate = false): Promise<ClusterMetadata> {
+    return this.#consumer.metadata({ topics, forceUpdate, autocreateTopics: false });
+  }
+
+  /** Partition count of each topic (throws for unknown topics). */
+  async partitionsFor(topic: string): Promise<number> {
+    const md = await this.metadata([topic], true);
+    const t = md.topics.get(topic);
+    if (!t) throw new Error(`Unknown topic ${topic}`);
+    return t.partitionsCount;
+  }
+
+  /** Log end offsets (high watermark, or last stable offset under read_committed). */
+  async endOffsets(partitions: ReadonlyArray<{ topic: string; partition: number }>): Promise<Map<string, number>> {
+    return this.#listOffsets(partitions, -1n);
+  }
+
+  async beginningOffsets(partitions: ReadonlyArray<{ topic: string; partition: number }>): Promise<Map<string, number>> {
+    return this.#listOffsets(partitions, -2n);
+  }
+
+  async #listOffsets(partitions: ReadonlyArray<{ topic: string; partition: number }>, timestamp: bigint): Promise<Map<string, number>> {
+    const byTopic: Record<string, number[]> = {};
+    for (const p of partitions) (byTopic[p.topic] ??= []).push(p.partition);
+    const topics = Object.keys(byTopic);
+    const out = new Map<string, number>();
+    if (topics.length === 0) return out;
+    const res = await this.#consumer.listOffsets({ topics, partitions: byTopic, timestamp, isolationLevel: this.#isolationLevel });
+    for (const [topic, offsets] of res) {
+      offsets.forEach((o, partition) => {
+        if (byTopic[topic]?.includes(partition)) out.set(key(topic, partition), Number(o));
+      });
+    }
+    return out;
+  }
+
+  static key(topic: string, partition: number): string {
+    return key(topic, partition);
+  }
+
+  async #resolvePositions(): Promise<void> {
+    const unresolved = [...this.#positions.values()].filter((p) => p.offset < 0n);
+    if (unresolved.length === 0) return;
+    const earliest = unresolved.filter((p) => p.offset === -2n);
+    const latest = unresolved.filter((p) => p.offset === -1n);
+    const [e, l] = await Promise.all([this.beginningOffsets(earliest), this.endOffsets(latest)]);
+    for (const p of earliest) p.offset = BigInt(e.get(key(p.topic, p.partition)) ?? 0);
+    for (const p of latest) p.offset = BigInt(l.get(key(p.topic, p.partition)) ?? 0);
+  }
+
+  /**
+   * One fetch round over every assigned, unpaused partition. Returns what arrived (possibly
+   * nothing after maxWaitMs). Offsets advance past returned records.
+   */
+  async poll(maxWaitMs = this.#opts.maxWaitMs): Promise<RawRecord[]> {
+    if (this.#closed) return [];
+    await this.#resolvePositions();
+    const active = [...this.#positions.values()].filter((p) => !p.paused);
+    if (active.length === 0) {
+      await new Promise((r) => setTimeout(r, Math.min(maxWaitMs, 100)));
+      return [];
+    }
+    const topics = [...new Set(active.map((p) => p.topic))];
+    let md = await this.metadata(topics);
+    if (topics.some((t) => !md.topics.has(t))) md = await this.metadata(topics, true);
+    const byLeader = new Map<number, FetchRequestTopic[]>();
+    const idToTopic = new Map<string, string>();
+    for (const p of active) {
+      const t = md.topics.get(p.topic);
+      const pm = t?.partitions[p.partition];
+      if (!t || !pm) continue;
+      idToTopic.set(t.id, p.topic);
+      const reqs = byLeader.get(pm.leader) ?? [];
+      byLeader.set(pm.leader, reqs);
+      let tr = reqs.find((r) => r.topicId === t.id);
+      if (!tr) {
+        tr = { topicId: t.id, partitions: [] };
+        reqs.push(tr);
+      }
+      tr.partitions.push({
+        partition: p.partition,
+        fetchOffset: p.offset,
+        partitionMaxBytes: this.#opts.maxBytesPerPartition,
+        currentLeaderEpoch: -1,
+        lastFetchedEpoch: -1,
+      });
+    }
+    const results = await Promise.all(
+      [...byLeader].map(async ([node, reqTopics]) => {
+        try {
+          return await this.#consumer.fetch({
+            node,
+            topics: reqTopics,
+            maxWaitTime: maxWaitMs,
+            minBytes: 1,
+            maxBytes: this.#opts.maxBytes,
+            isolationLevel: this.#isolationLevel,
+          });
+        } catch (err) {
+          await this.#handleFetchError(err, reqTopics, idToTopic);
+          return null;
+        }
+      }),
+    );
+    const out: RawRecord[] = [];
+    for (const res of results) {
+      if (!res) continue;
+      for (const tr of res.responses) {
+        const topic = idToTopic.get(tr.topicId);
+        if (!topic) continue;
+        for (const pr of tr.partitions) {
+          const pos = this.#positions.get(key(topic, pr.partitionIndex));
+          if (!pos || pos.paused) continue;
+          this.#decode(topic, pr.partitionIndex, pos, pr.records ?? [], pr.abortedTransactions ?? [], out);
+        }
+      }
+    }
+    return out;
+  }
+
+  #decode(
+    topic: string,
+    partition: number,
+    pos: Position,
+    batches: NonNullable<Awaited<ReturnType<Consumer['fetch']>>['responses'][number]['partitions'][number]['records']>,
+    aborted: ReadonlyArray<{ producerId: bigint; firstOffset: bigint }>,
+    out: RawRecord[],
+  ): void {
+    const requested = pos.offset;
+    const pending = [...aborted].sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : 1));
+    const abortedProducers = new Set<bigint>();
+    for (const batch of batches) {
+      const last = batch.firstOffset + BigInt(batch.lastOffsetDelta);
+      if (last + 1n > pos.offset) pos.offset = last + 1n;
+      while (pending.length > 0 && pending[0]!.firstOffset <= last) abortedProducers.add(pending.shift()!.producerId);
+      if (batch.attributes & IS_CONTROL) {
+        // An abort or commit marker ends that producer's transaction.
+        abortedProducers.delete(batch.producerId);
+        continue;
+      }
+      if (batch.attributes & IS_TRANSACTIONAL && abortedProducers.has(batch.producerId)) continue;
+      for (const r of batch.records) {
+        const offset = batch.firstOffset + BigInt(r.offsetDelta);
+        if (offset < requested) continue;
+        out.push({
+          topic,
+          partition,
+          offset: Number(offset),
+          timestamp: Number(batch.firstTimestamp + r.timestampDelta),
+          key: r.key,
+          value: r.value,
+          headers: r.headers.map(([k, v]) => [k ? k.toString('utf8') : '', v]),
+        });
+      }
+    }
+  }
+
+  async #handleFetchError(err: unknown, reqTopics: FetchRequestTopic[], idToTopic: Map<string, string>): Promise<void> {
+    const text = errorText(err);
+    if (/OFFSET_OUT_OF_RANGE/.test(text)) {
+      for (const t of reqTopics) {
+        const topic = idToTopic.get(t.topicId);
+        if (!topic) continue;
+        for (const p of t.partitions) {
+          const pos = this.#positions.get(key(topic, p.partition));
+          if (pos) pos.offset = this.#opts.autoOffsetReset === 'earliest' ? -2n : -1n;
+        }
+      }
+      return;
+    }
+    // Leadership moved, a topic was just created, a broker restarted: refresh and let the next poll retry.
+    await this.metadata([...new Set(idToTopic.values())], true).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#consumer.close().catch(() => undefined);
+  }
+}
+
+/** Flattens an error and its causes/aggregated errors into one searchable string. */
+export function errorText(err: unknown): string {
+  const seen = new Set<unknown>();
+  const parts: string[] = [];
+  const walk = (e: unknown): void => {
+    if (!e || seen.has(e)) return;
+    seen.add(e);
+    if (e instanceof Error) {
+      parts.push(e.message);
+      const rec = e as Error & { errors?: unknown[]; apiId?: string; code?: string };
+      if (rec.apiId) parts.push(rec.apiId);
+      if (rec.code) parts.push(rec.code);
+      if (Array.isArray(rec.errors)) rec.errors.forEach(walk);
+      walk(e.cause);
+    } else parts.push(String(e));
+  };
+  walk(err);
+  return parts.join(' | ');
+}

@@ -1,0 +1,182 @@
+import { existsSync, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { type Logger, NotFoundException, type PluginDescriptor, type PluginKind } from '@tributary/api';
+
+type Of<K extends PluginKind> = Extract<PluginDescriptor, { kind: K }>;
+
+export interface LoadedPlugin {
+  descriptor: PluginDescriptor;
+  /** The name REST shows: the package-qualified class name. */
+  className: string;
+  packageName: string;
+  version: string;
+}
+
+interface PackageJson {
+  name?: string;
+  version?: string;
+  exports?: unknown;
+  tributary?: { plugins?: string };
+}
+
+/**
+ * The runtime is itself loaded either from compiled JS (dist/) or from TypeScript sources (tests,
+ * the `source` export condition). Plugins must come from the same side, or @tributary/api would be
+ * loaded twice and instanceof checks on Struct/records would fail across the boundary.
+ */
+const RUNNING_FROM_SOURCE = import.meta.url.endsWith('.ts');
+
+function entryOf(dir: string, pkg: PackageJson): string | null {
+  if (RUNNING_FROM_SOURCE) {
+    const exp = pkg.exports as Record<string, Record<string, string> | string> | undefined;
+    const dot = exp?.['.'];
+    if (dot && typeof dot === 'object' && dot.source) return path.join(dir, dot.source);
+  }
+  if (!pkg.tributary?.plugins) return null;
+  return path.join(dir, pkg.tributary.plugins);
+}
+
+/** The pnpm workspace root that holds this runtime, if any (where connectors/* live in development). */
+export function findWorkspaceRoot(start = path.dirname(fileURLToPath(import.meta.url))): string | null {
+  let dir = start;
+  for (;;) {
+    if (existsSync(path.join(dir, 'pnpm-workspace.yaml'))) return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir) return null;
+    dir = parent;
+  }
+}
+
+async function packageDirsUnder(root: string): Promise<string[]> {
+  if (existsSync(path.join(root, 'package.json'))) return [root];
+  const out: string[] = [];
+  let entries: string[] = [];
+  try {
+    entries = await fs.readdir(root);
+  } catch {
+    return out;
+  }
+  for (const e of entries) {
+    const d = path.join(root, e);
+    if (e.startsWith('@')) {
+      out.push(...(await packageDirsUnder(d)));
+    } else if (existsSync(path.join(d, 'package.json'))) out.push(d);
+  }
+  return out;
+}
+
+/**
+ * Finds every plugin (connector, converter, transform, predicate, config provider) in the
+ * workspace and in plugin.path directories, and resolves the names users write in configs:
+ * the class name, the package-qualified name and the aliases (Java class names) each declares.
+ */
+export class Plugins {
+  readonly #byName = new Map<string, LoadedPlugin>();
+  readonly #all: LoadedPlugin[] = [];
+  readonly #logger: Logger;
+
+  private constructor(logger: Logger) {
+    this.#logger = logger;
+  }
+
+  static async discover(opts: { pluginPath?: readonly string[]; includeWorkspace?: boolean; logger: Logger }): Promise<Plugins> {
+    const plugins = new Plugins(opts.logger);
+    const roots: string[] = [];
+    if (opts.includeWorkspace !== false) {
+      const ws = findWorkspaceRoot();
+      if (ws) roots.push(path.join(ws, 'packages'), path.join(ws, 'connectors'));
+    }
+    roots.push(...(opts.pluginPath ?? []));
+    const dirs = (await Promise.all(roots.map(packageDirsUnder))).flat();
+    const seen = new Set<string>();
+    const loaded = await Promise.all(
+      dirs.map(async (dir) => {
+        let pkg: PackageJson;
+        try {
+          pkg = JSON.parse(await fs.readFile(path.join(dir, 'package.json'), 'utf8')) as PackageJson;
+        } catch {
+          return null;
+        }
+        if (!pkg.tributary?.plugins || !pkg.name) return null;
+        const entry = entryOf(dir, pkg);
+        if (!entry || !existsSync(entry)) {
+          opts.logger.warn({ package: pkg.name, entry }, 'plugin package has no built entry; run the build');
+          return null;
+        }
+        try {
+          const mod = (await import(pathToFileURL(entry).href)) as { plugins?: readonly PluginDescriptor[] };
+          return { pkg, descriptors: mod.plugins ?? [] };
+        } catch (err) {
+          opts.logger.error({ package: pkg.name, err: String(err) }, 'failed to load plugin package');
+          return null;
+        }
+      }),
+    );
+    for (const l of loaded) {
+      if (!l || seen.has(l.pkg.name!)) continue;
+      seen.add(l.pkg.name!);
+      for (const d of l.descriptors) plugins.register(d, l.pkg.name!, l.pkg.version ?? '0.0.0');
+    }
+    return plugins;
+  }
+
+  /** Registers a plugin directly (embedding, tests). */
+  register(descriptor: PluginDescriptor, packageName: string, packageVersion = '0.0.0'): void {
+    const lp: LoadedPlugin = {
+      descriptor,
+      className: `${packageName}/${descriptor.className}`,
+      packageName,
+      version: descriptor.version ?? packageVersion,
+    };
+    this.#all.push(lp);
+    for (const n of [lp.className, descriptor.className, ...(descriptor.aliases ?? [])]) {
+      const prior = this.#byName.get(n);
+      if (prior && prior !== lp) {
+        // An ambiguous short name keeps its first owner; the qualified name always works.
+        if (n !== lp.className) {
+          this.#logger.warn({ name: n, first: prior.className, second: lp.className }, 'plugin name is ambiguous; keeping the first');
+          continue;
+        }
+      }
+      this.#byName.set(n, lp);
+    }
+  }
+
+  all(): readonly LoadedPlugin[] {
+    return this.#all;
+  }
+
+  find(name: string): LoadedPlugin | null {
+    return this.#byName.get(name.trim()) ?? null;
+  }
+
+  /** The plugin of the given kind with that name, or a clear error naming the kinds that exist. */
+  get<K extends PluginKind>(name: string, ...kinds: K[]): LoadedPlugin & { descriptor: Of<K> } {
+    const p = this.find(name);
+    if (!p) {
+      throw new NotFoundException(`Failed to find any class that implements ${kindLabel(kinds)} and which name matches ${name}`);
+    }
+    if (!kinds.includes(p.descriptor.kind as K)) {
+      throw new NotFoundException(`Class ${name} is a ${p.descriptor.kind}, not a ${kindLabel(kinds)}`);
+    }
+    return p as LoadedPlugin & { descriptor: Of<K> };
+  }
+
+  create<K extends PluginKind>(name: string, ...kinds: K[]): ReturnType<Of<K>['create']> {
+    return this.get(name, ...kinds).descriptor.create() as ReturnType<Of<K>['create']>;
+  }
+}
+
+function kindLabel(kinds: PluginKind[]): string {
+  const names: Record<PluginKind, string> = {
+    source: 'Connector',
+    sink: 'Connector',
+    converter: 'Converter',
+    header_converter: 'HeaderConverter',
+    transformation: 'Transformation',
+    predicate: 'Predicate',
+    config_provider: 'ConfigProvider',
+  };
+  return [...new Set(kinds.map((k) => names[k]))].join(' or ');
+}

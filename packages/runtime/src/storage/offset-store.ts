@@ -1,0 +1,202 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { Admin } from '@platformatic/kafka';
+import type { Logger, SourceOffset, SourcePartition } from '@tributary/api';
+import { KafkaBasedLog } from '../kafka/log.js';
+
+/**
+ * Source offsets keyed as Kafka Connect keys them: the JSON of ["<connector>", {partition}].
+ * Values are offset maps; null deletes (a tombstone on the topic).
+ */
+export interface OffsetBackingStore {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  get(connector: string, partition: SourcePartition): SourceOffset | null;
+  /** Every partition with a stored offset for the connector. */
+  connectorOffsets(connector: string): Array<{ partition: SourcePartition; offset: SourceOffset }>;
+  /** Durably writes the offsets (all or nothing is not promised across partitions, as in Kafka Connect). */
+  set(connector: string, entries: ReadonlyArray<{ partition: SourcePartition; offset: SourceOffset | null }>): Promise<void>;
+  refresh(): Promise<void>;
+}
+
+/** Kafka Connect's key: JSON of [connector, partition] with the partition's keys in insertion order. */
+export function offsetKey(connector: string, partition: SourcePartition): string {
+  return JSON.stringify([connector, partition]);
+}
+
+function parseKey(text: string): { connector: string; partition: SourcePartition } | null {
+  try {
+    const k = JSON.parse(text) as unknown;
+    if (Array.isArray(k) && k.length === 2 && typeof k[0] === 'string' && k[1] && typeof k[1] === 'object') {
+      return { connector: k[0], partition: k[1] as SourcePartition };
+    }
+  } catch {
+    // not one of ours
+  }
+  return null;
+}
+
+/** Canonical form so {"a":1,"b":2} and {"b":2,"a":1} name the same partition. */
+function canonical(v: unknown): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v);
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  const o = v as Record<string, unknown>;
+  return `{${Object.keys(o)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`)
+    .join(',')}}`;
+}
+
+class OffsetTable {
+  readonly #byConnector = new Map<string, Map<string, { partition: SourcePartition; offset: SourceOffset }>>();
+
+  apply(connector: string, partition: SourcePartition, offset: SourceOffset | null): void {
+    let m = this.#byConnector.get(connector);
+    if (!m) {
+      m = new Map();
+      this.#byConnector.set(connector, m);
+    }
+    const k = canonical(partition);
+    if (offset === null) m.delete(k);
+    else m.set(k, { partition, offset });
+  }
+  get(connector: string, partition: SourcePartition): SourceOffset | null {
+    return this.#byConnector.get(connector)?.get(canonical(partition))?.offset ?? null;
+  }
+  all(connector: string): Array<{ partition: SourcePartition; offset: SourceOffset }> {
+    return [...(this.#byConnector.get(connector)?.values() ?? [])];
+  }
+  entries(): Array<[string, SourcePartition, SourceOffset]> {
+    const out: Array<[string, SourcePartition, SourceOffset]> = [];
+    for (const [c, m] of this.#byConnector) for (const { partition, offset } of m.values()) out.push([c, partition, offset]);
+    return out;
+  }
+}
+
+/** The offset topic (25 partitions, compacted), as KafkaOffsetBackingStore. */
+export class KafkaOffsetBackingStore implements OffsetBackingStore {
+  readonly #table = new OffsetTable();
+  readonly #log: KafkaBasedLog;
+  readonly #admin: Admin;
+
+  constructor(opts: {
+    bootstrapServers: string[];
+    clientId: string;
+    topic: string;
+    partitions: number;
+    replicationFactor: number;
+    admin: Admin;
+    logger: Logger;
+  }) {
+    this.#admin = opts.admin;
+    this.#log = new KafkaBasedLog({
+      bootstrapServers: opts.bootstrapServers,
+      clientId: opts.clientId,
+      logger: opts.logger,
+      topic: { name: opts.topic, partitions: opts.partitions, replicationFactor: opts.replicationFactor, configs: { 'cleanup.policy': 'compact' } },
+      onRecord: (r) => {
+        if (!r.key) return;
+        const k = parseKey(r.key.toString('utf8'));
+        if (!k) return;
+        let offset: SourceOffset | null = null;
+        if (r.value) {
+          try {
+            offset = JSON.parse(r.value.toString('utf8')) as SourceOffset;
+          } catch {
+            return;
+          }
+        }
+        this.#table.apply(k.connector, k.partition, offset);
+      },
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.#log.start(this.#admin);
+  }
+  async stop(): Promise<void> {
+    await this.#log.stop();
+  }
+  get(connector: string, partition: SourcePartition): SourceOffset | null {
+    return this.#table.get(connector, partition);
+  }
+  connectorOffsets(connector: string): Array<{ partition: SourcePartition; offset: SourceOffset }> {
+    return this.#table.all(connector);
+  }
+  async set(connector: string, entries: ReadonlyArray<{ partition: SourcePartition; offset: SourceOffset | null }>): Promise<void> {
+    await this.#log.sendMany(
+      entries.map((e) => ({ key: Buffer.from(offsetKey(connector, e.partition)), value: e.offset === null ? null : Buffer.from(JSON.stringify(e.offset)) })),
+    );
+    for (const e of entries) this.#table.apply(connector, e.partition, e.offset);
+  }
+  async refresh(): Promise<void> {
+    await this.#log.readToEnd();
+  }
+  /** Records to write inside a source task's transaction (exactly-once source). */
+  static records(
+    connector: string,
+    entries: ReadonlyArray<{ partition: SourcePartition; offset: SourceOffset | null }>,
+  ): Array<{ key: Buffer; value: Buffer | null }> {
+    return entries.map((e) => ({ key: Buffer.from(offsetKey(connector, e.partition)), value: e.offset === null ? null : Buffer.from(JSON.stringify(e.offset)) }));
+  }
+  get topic(): string {
+    return this.#log.topic;
+  }
+}
+
+/**
+ * Offsets in a local JSON file (standalone mode's offset.storage.file.filename). Writes go to a
+ * temp file renamed over the old one, so a crash leaves either the old or the new offsets.
+ */
+export class FileOffsetBackingStore implements OffsetBackingStore {
+  readonly #table = new OffsetTable();
+  readonly #file: string;
+
+  constructor(file: string) {
+    this.#file = file;
+  }
+  async start(): Promise<void> {
+    try {
+      const data = JSON.parse(await fs.readFile(this.#file, 'utf8')) as Array<[string, string | null]>;
+      for (const [k, v] of data) {
+        const key = parseKey(k);
+        if (key) this.#table.apply(key.connector, key.partition, v === null ? null : (JSON.parse(v) as SourceOffset));
+      }
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
+  async stop(): Promise<void> {}
+  get(connector: string, partition: SourcePartition): SourceOffset | null {
+    return this.#table.get(connector, partition);
+  }
+  connectorOffsets(connector: string): Array<{ partition: SourcePartition; offset: SourceOffset }> {
+    return this.#table.all(connector);
+  }
+  async set(connector: string, entries: ReadonlyArray<{ partition: SourcePartition; offset: SourceOffset | null }>): Promise<void> {
+    for (const e of entries) this.#table.apply(connector, e.partition, e.offset);
+    const data = this.#table.entries().map(([c, p, o]) => [offsetKey(c, p), JSON.stringify(o)]);
+    await fs.mkdir(path.dirname(this.#file), { recursive: true });
+    const tmp = `${this.#file}.tmp-${process.pid}`;
+    await fs.writeFile(tmp, JSON.stringify(data));
+    await fs.rename(tmp, this.#file);
+  }
+  async refresh(): Promise<void> {}
+}
+
+/** Offsets in memory only (tests and tools). */
+export class MemoryOffsetBackingStore implements OffsetBackingStore {
+  readonly #table = new OffsetTable();
+  async start(): Promise<void> {}
+  async stop(): Promise<void> {}
+  get(connector: string, partition: SourcePartition): SourceOffset | null {
+    return this.#table.get(connector, partition);
+  }
+  connectorOffsets(connector: string): Array<{ partition: SourcePartition; offset: SourceOffset }> {
+    return this.#table.all(connector);
+  }
+  async set(connector: string, entries: ReadonlyArray<{ partition: SourcePartition; offset: SourceOffset | null }>): Promise<void> {
+    for (const e of entries) this.#table.apply(connector, e.partition, e.offset);
+  }
+  async refresh(): Promise<void> {}
+}

@@ -1,0 +1,340 @@
+import { Producer } from '@platformatic/kafka';
+import {
+  type OffsetStorageReader,
+  type RecordMetadata,
+  type SourceOffset,
+  type SourcePartition,
+  type SourceRecord,
+  type SourceTask,
+  type ConnectRecord,
+} from '@tributary/api';
+import { TransformationChain } from '../connector-config.js';
+import { murmur2 } from '../kafka/murmur2.js';
+import type { OffsetBackingStore } from '../storage/offset-store.js';
+import { WorkerTask, type WorkerTaskDeps, toBuffer } from './worker-task.js';
+
+export interface WorkerSourceTaskDeps extends WorkerTaskDeps {
+  task: SourceTask;
+  offsetStore: OffsetBackingStore;
+  /** The connector whose offsets this task reads and writes (its partition key namespace). */
+  connectorName: string;
+  bootstrapServers: string[];
+  clientId: string;
+  offsetFlushIntervalMs: number;
+  offsetFlushTimeoutMs: number;
+  maxBufferedRecords: number;
+  /** Called for each topic the task writes to for the first time (active topics, KIP-558). */
+  onTopicUsed: (topic: string) => void;
+  /** Creates topics that do not exist yet (topic.creation.*); resolves when they exist. */
+  ensureTopic: (topic: string) => Promise<void>;
+}
+
+/** One submitted record and whether Kafka has acknowledged it. */
+interface Submitted {
+  record: SourceRecord;
+  partitionKey: string | null;
+  acked: boolean;
+}
+
+/**
+ * Tracks, per source partition, records in submission order so that the committable offset is
+ * the offset of the latest record before which everything has been acknowledged (Kafka
+ * Connect's SubmittedRecords). Out-of-order acks never commit past an unacknowledged record.
+ */
+class SubmittedRecords {
+  readonly #byPartition = new Map<string, { partition: SourcePartition; queue: Submitted[] }>();
+  #pending = 0;
+
+  get pending(): number {
+    return this.#pending;
+  }
+
+  submit(record: SourceRecord): Submitted {
+    const partitionKey = record.sourcePartition ? stableKey(record.sourcePartition) : null;
+    const s: Submitted = { record, partitionKey, acked: false };
+    this.#pending++;
+    if (partitionKey !== null && record.sourcePartition) {
+      let e = this.#byPartition.get(partitionKey);
+      if (!e) {
+        e = { partition: record.sourcePartition, queue: [] };
+        this.#byPartition.set(partitionKey, e);
+      }
+      e.queue.push(s);
+    }
+    return s;
+  }
+
+  ack(s: Submitted): void {
+    if (s.acked) return;
+    s.acked = true;
+    this.#pending--;
+  }
+
+  /** Removes acknowledged prefixes and returns the offsets they reach. */
+  committable(): Array<{ partition: SourcePartition; offset: SourceOffset }> {
+    const out: Array<{ partition: SourcePartition; offset: SourceOffset }> = [];
+    for (const [k, e] of this.#byPartition) {
+      let last: SourceOffset | null = null;
+      let i = 0;
+      while (i < e.queue.length && e.queue[i]!.acked) {
+        last = e.queue[i]!.record.sourceOffset ?? last;
+        i++;
+      }
+      if (i > 0) e.queue.splice(0, i);
+      if (last) out.push({ partition: e.partition, offset: last });
+      if (e.queue.length === 0) this.#byPartition.delete(k);
+    }
+    return out;
+  }
+}
+
+function stableKey(v: unknown): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v);
+  if (Array.isArray(v)) return `[${v.map(stableKey).join(',')}]`;
+  const o = v as Record<string, unknown>;
+  return `{${Object.keys(o)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${stableKey(o[k])}`)
+    .join(',')}}`;
+}
+
+export function offsetStorageReader(store: OffsetBackingStore, connector: string): OffsetStorageReader {
+  return {
+    async offset(partition) {
+      return store.get(connector, partition);
+    },
+    async offsets(partitions) {
+      return partitions.map((partition) => ({ partition, offset: store.get(connector, partition) }));
+    },
+  };
+}
+
+interface OutMessage {
+  topic: string;
+  partition: number;
+  key?: Buffer;
+  value?: Buffer;
+  headers: Map<Buffer, Buffer>;
+  timestamp?: bigint;
+}
+
+/**
+ * Runs a SourceTask: poll → transforms → converters → idempotent producer (acks=all). Offsets of
+ * acknowledged records are committed every offset.flush.interval.ms and on stop, then the task's
+ * commit() is called. At most maxBufferedRecords are unacknowledged at once, so a slow broker
+ * slows poll() instead of growing memory.
+ */
+export class WorkerSourceTask extends WorkerTask {
+  readonly #d: WorkerSourceTaskDeps;
+  #producer: Producer | null = null;
+  readonly #submitted = new SubmittedRecords();
+  #inFlight: Promise<void> | null = null;
+  #flushTimer: NodeJS.Timeout | null = null;
+  #committing: Promise<void> | null = null;
+  readonly #partitionCounts = new Map<string, number>();
+  readonly #roundRobin = new Map<string, number>();
+  readonly #topicsUsed = new Set<string>();
+  #sendError: Error | null = null;
+  /** Offsets taken from SubmittedRecords but not yet durably written (kept across failed flushes). */
+  readonly #toCommit = new Map<string, { partition: SourcePartition; offset: SourceOffset }>();
+
+  constructor(deps: WorkerSourceTaskDeps) {
+    super(deps);
+    this.#d = deps;
+  }
+
+  protected async initializeAndStart(): Promise<void> {
+    this.#producer = new Producer({
+      clientId: this.#d.clientId,
+      bootstrapBrokers: this.#d.bootstrapServers,
+      idempotent: true,
+      acks: -1,
+      retries: 10,
+      retryDelay: 250,
+      autocreateTopics: false,
+    });
+    const task = this.#d.task;
+    task.initialize({
+      configs: () => this.#d.taskConfig,
+      offsetStorageReader: offsetStorageReader(this.#d.offsetStore, this.#d.connectorName),
+      transactionContext: null,
+      logger: this.logger,
+    });
+    await task.start(this.#d.taskConfig);
+    this.#flushTimer = setInterval(() => {
+      void this.commitOffsets().catch(() => undefined);
+    }, this.#d.offsetFlushIntervalMs);
+    this.#flushTimer.unref();
+  }
+
+  protected onStopRequested(): void {
+    // SourceTask.stop() is how a blocked poll() learns to return (Kafka Connect calls it from another thread).
+    void Promise.resolve(this.#d.task.stop()).catch((e: unknown) => this.logger.warn({ err: String(e) }, 'SourceTask.stop() failed'));
+  }
+
+  protected async execute(): Promise<void> {
+    const task = this.#d.task;
+    while (!this.stopping) {
+      if (this.#sendError) throw this.#sendError;
+      if (this.paused) {
+        await this.awaitUnpaused();
+        continue;
+      }
+      if (this.#submitted.pending >= this.#d.maxBufferedRecords) {
+        await this.#inFlight;
+        continue;
+      }
+      const records = await task.poll();
+      if (this.stopping && (!records || records.length === 0)) break;
+      if (!records || records.length === 0) continue;
+      this.counters.pollBatches++;
+      this.counters.recordsPolled += records.length;
+      const messages = await this.#prepare(records);
+      // Keep one send in flight while the next batch is polled and converted.
+      await this.#inFlight;
+      if (this.#sendError) throw this.#sendError;
+      if (messages.length > 0) this.#inFlight = this.#send(messages);
+    }
+    await this.#inFlight;
+    if (this.#sendError) throw this.#sendError;
+    await this.commitOffsets();
+  }
+
+  async #prepare(records: SourceRecord[]): Promise<Array<{ msg: OutMessage; sub: ReturnType<SubmittedRecords['submit']>; record: SourceRecord }>> {
+    const out: Array<{ msg: OutMessage; sub: ReturnType<SubmittedRecords['submit']>; record: SourceRecord }> = [];
+    const tol = this.deps.tolerance;
+    for (const original of records) {
+      const sub = this.#submitted.submit(original);
+      const ctx = { sourceRecord: { topic: original.topic, partition: original.kafkaPartition, key: original.key, value: original.value } };
+      let record: ConnectRecord | null = original;
+      for (const stage of this.deps.transforms.stages) {
+        const r = await tol.execute('TRANSFORMATION', stage.className, () => TransformationChain.applyStage(stage, record!), ctx);
+        record = r.ok ? r.value : null;
+        if (!record) break;
+      }
+      if (!record) {
+        // Filtered or skipped: nothing to wait for; its offset still counts as processed.
+        this.#submitted.ack(sub);
+        await this.#d.task.commitRecord(original, null);
+        continue;
+      }
+      const rec = record;
+      const c = this.deps.converters;
+      const key = await tol.execute('KEY_CONVERTER', c.keyClass, () => c.key.fromConnectData(rec.topic, rec.headers, rec.keySchema, rec.key), ctx);
+      if (!key.ok) {
+        this.#submitted.ack(sub);
+        continue;
+      }
+      const value = await tol.execute('VALUE_CONVERTER', c.valueClass, () => c.value.fromConnectData(rec.topic, rec.headers, rec.valueSchema, rec.value), ctx);
+      if (!value.ok) {
+        this.#submitted.ack(sub);
+        continue;
+      }
+      const headers = await tol.execute('HEADER_CONVERTER', c.headerClass, () => this.convertHeadersToBytes(rec.topic, rec.headers), ctx);
+      if (!headers.ok) {
+        this.#submitted.ack(sub);
+        continue;
+      }
+      const keyBuf = toBuffer(key.value);
+      const partition = rec.kafkaPartition ?? (await this.#partitionFor(rec.topic, keyBuf));
+      out.push({
+        msg: {
+          topic: rec.topic,
+          partition,
+          ...(keyBuf ? { key: keyBuf } : {}),
+          ...(value.value ? { value: toBuffer(value.value)! } : {}),
+          headers: headers.value,
+          ...(rec.timestamp !== null && rec.timestamp !== undefined ? { timestamp: BigInt(rec.timestamp) } : {}),
+        },
+        sub,
+        record: original,
+      });
+    }
+    return out;
+  }
+
+  /** Same partition as Kafka's Java producer for keyed records; round-robin for null keys. */
+  async #partitionFor(topic: string, key: Buffer | undefined): Promise<number> {
+    let count = this.#partitionCounts.get(topic);
+    if (count === undefined) {
+      if (!this.#topicsUsed.has(topic)) await this.#d.ensureTopic(topic);
+      const md = await this.#producer!.metadata({ topics: [topic], autocreateTopics: false, forceUpdate: true });
+      count = md.topics.get(topic)?.partitionsCount ?? 1;
+      this.#partitionCounts.set(topic, count);
+    }
+    if (key) return (murmur2(key) & 0x7fffffff) % count;
+    const next = ((this.#roundRobin.get(topic) ?? -1) + 1) % count;
+    this.#roundRobin.set(topic, next);
+    return next;
+  }
+
+  async #send(batch: Array<{ msg: OutMessage; sub: ReturnType<SubmittedRecords['submit']>; record: SourceRecord }>): Promise<void> {
+    for (const b of batch) {
+      if (!this.#topicsUsed.has(b.msg.topic)) {
+        this.#topicsUsed.add(b.msg.topic);
+        this.#d.onTopicUsed(b.msg.topic);
+      }
+    }
+    try {
+      const res = await this.#producer!.send({ messages: batch.map((b) => b.msg) });
+      const base = new Map<string, number>();
+      for (const o of res.offsets ?? []) base.set(`${o.topic}:${o.partition}`, Number(o.offset));
+      const seen = new Map<string, number>();
+      const now = Date.now();
+      for (const b of batch) {
+        const k = `${b.msg.topic}:${b.msg.partition}`;
+        const idx = seen.get(k) ?? 0;
+        seen.set(k, idx + 1);
+        this.#submitted.ack(b.sub);
+        const meta: RecordMetadata = {
+          topic: b.msg.topic,
+          partition: b.msg.partition,
+          offset: (base.get(k) ?? -1) + idx,
+          timestamp: b.msg.timestamp !== undefined ? Number(b.msg.timestamp) : now,
+        };
+        await this.#d.task.commitRecord(b.record, meta);
+      }
+      this.counters.recordsWritten += batch.length;
+    } catch (err) {
+      this.#sendError = err instanceof Error ? err : new Error(String(err));
+      this.logger.error({ err: this.#sendError.message }, 'failed to send records to Kafka');
+    }
+  }
+
+  /** Writes the committable offsets, then lets the task confirm upstream (commit()). */
+  async commitOffsets(): Promise<void> {
+    if (this.#committing) return this.#committing;
+    this.#committing = (async () => {
+      for (const o of this.#submitted.committable()) this.#toCommit.set(stableKey(o.partition), o);
+      if (this.#toCommit.size === 0) return;
+      const offsets = [...this.#toCommit.values()];
+      const start = Date.now();
+      try {
+        await this.#d.offsetStore.set(this.#d.connectorName, offsets);
+        for (const o of offsets) if (this.#toCommit.get(stableKey(o.partition)) === o) this.#toCommit.delete(stableKey(o.partition));
+        this.counters.offsetCommits++;
+        this.counters.lastOffsetCommitMs = Date.now() - start;
+      } catch (err) {
+        this.counters.offsetCommitFailures++;
+        this.logger.error({ err: String(err) }, 'failed to commit source offsets; they will be retried at the next flush');
+        return;
+      }
+      try {
+        await this.#d.task.commit();
+      } catch (err) {
+        this.logger.warn({ err: String(err) }, 'SourceTask.commit() failed');
+      }
+    })().finally(() => {
+      this.#committing = null;
+    });
+    return this.#committing;
+  }
+
+  protected async close(): Promise<void> {
+    if (this.#flushTimer) clearInterval(this.#flushTimer);
+    await this.#committing;
+    await this.#producer?.close().catch(() => undefined);
+    this.deps.transforms.close();
+    await this.deps.tolerance.close();
+  }
+}
