@@ -1,2 +1,18 @@
 export * from './errors.js';
 export * from './herder-api.js';
+export * from './herder.js';
+export * from './worker.js';
+export * from './worker-config.js';
+export * from './connector-config.js';
+export * from './connect.js';
+export * from './plugins.js';
+export * from './logging.js';
+export * from './config-providers.js';
+export * from './errors/tolerance.js';
+export * from './kafka/reader.js';
+export * from './kafka/log.js';
+export * from './storage/config-store.js';
+export * from './storage/offset-store.js';
+export * from './storage/status-store.js';
+export { WorkerSourceTask } from './tasks/worker-source-task.js';
+export { WorkerSinkTask } from './tasks/worker-sink-task.js';

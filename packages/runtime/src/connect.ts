@@ -1,0 +1,208 @@
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+import { Admin } from '@platformatic/kafka';
+import { ConfigException } from '@tributary/api';
+import { WorkerHerder } from './herder.js';
+import { errorText } from './kafka/reader.js';
+import { LoggerRegistry } from './logging.js';
+import { Plugins } from './plugins.js';
+import { ConfigTransformer } from './config-providers.js';
+import { type ConfigBackingStore, KafkaConfigBackingStore, MemoryConfigBackingStore } from './storage/config-store.js';
+import { FileOffsetBackingStore, KafkaOffsetBackingStore, type OffsetBackingStore } from './storage/offset-store.js';
+import { KafkaStatusBackingStore, MemoryStatusBackingStore, type StatusBackingStore } from './storage/status-store.js';
+import { Worker } from './worker.js';
+import { DistributedConfigDef, StandaloneConfigDef, advertisedUrl } from './worker-config.js';
+
+export interface ConnectRuntime {
+  herder: WorkerHerder;
+  plugins: Plugins;
+  loggers: LoggerRegistry;
+  workerId: string;
+  /** REST listeners from the worker config (e.g. http://:8083). */
+  listeners: string[];
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Port the REST server actually bound (for the advertised URL / worker id). */
+  restPort?: number;
+  loggers?: LoggerRegistry;
+  /** Extra plugin directories (in addition to plugin.path). */
+  pluginPath?: string[];
+}
+
+async function clusterId(bootstrap: string[], clientId: string): Promise<{ id: string; brokers: number }> {
+  const admin = new Admin({ clientId, bootstrapBrokers: bootstrap, retries: 10, retryDelay: 500 });
+  try {
+    const md = await admin.metadata({ topics: [] });
+    return { id: md.id, brokers: md.brokers.size };
+  } catch (err) {
+    throw new Error(`Cannot reach Kafka at ${bootstrap.join(',')}: ${errorText(err)}`);
+  } finally {
+    await admin.close().catch(() => undefined);
+  }
+}
+
+function workerIdFrom(url: string): string {
+  const u = new URL(url);
+  return `${u.hostname}:${u.port}`;
+}
+
+interface Stores {
+  config: ConfigBackingStore;
+  offsets: OffsetBackingStore;
+  status: StatusBackingStore;
+}
+
+async function assemble(
+  props: Record<string, string>,
+  cfg: {
+    'bootstrap.servers': string[];
+    'client.id': string;
+    'key.converter': string;
+    'value.converter': string;
+    'header.converter': string;
+    'offset.flush.interval.ms': number;
+    'offset.flush.timeout.ms': number;
+    'task.shutdown.graceful.timeout.ms': number;
+    listeners: string[];
+    'rest.advertised.host.name': string | null;
+    'rest.advertised.port': number | null;
+    'rest.advertised.listener': string | null;
+    'plugin.path': string[];
+    'topic.creation.enable': boolean;
+    'producer.max.buffered.records': number;
+    'consumer.max.poll.records': number;
+  },
+  group: { sessionTimeoutMs: number; heartbeatIntervalMs: number; rebalanceTimeoutMs: number },
+  makeStores: (ctx: { admin: Admin; clientId: string; loggers: LoggerRegistry; brokers: number }) => Stores,
+  opts: StartOptions,
+): Promise<ConnectRuntime> {
+  const loggers = opts.loggers ?? new LoggerRegistry();
+  const log = loggers.get('tributary.connect', {});
+  const bootstrap = cfg['bootstrap.servers'];
+  const url = advertisedUrl(cfg, opts.restPort);
+  const workerId = workerIdFrom(url);
+  const clientId = cfg['client.id'] || `connect-${workerId.replace(/[^a-zA-Z0-9._-]/g, '-')}`;
+  const started = Date.now();
+  const [plugins, cluster] = await Promise.all([
+    Plugins.discover({ pluginPath: [...cfg['plugin.path'], ...(opts.pluginPath ?? [])], logger: log }),
+    clusterId(bootstrap, `${clientId}-probe`),
+  ]);
+  log.info({ plugins: plugins.all().length, ms: Date.now() - started }, 'plugins discovered');
+  const admin = new Admin({ clientId: `${clientId}-stores-admin`, bootstrapBrokers: bootstrap, retries: 5 });
+  const stores = makeStores({ admin, clientId, loggers, brokers: cluster.brokers });
+  await Promise.all([stores.config.start(), stores.offsets.start(), stores.status.start()]);
+  const transformer = new ConfigTransformer(props, plugins, log);
+  const worker = new Worker({
+    workerId,
+    bootstrapServers: bootstrap,
+    clientIdPrefix: clientId,
+    workerProps: props,
+    keyConverter: cfg['key.converter'],
+    valueConverter: cfg['value.converter'],
+    headerConverter: cfg['header.converter'],
+    offsetFlushIntervalMs: cfg['offset.flush.interval.ms'],
+    offsetFlushTimeoutMs: cfg['offset.flush.timeout.ms'],
+    gracefulShutdownMs: cfg['task.shutdown.graceful.timeout.ms'],
+    maxBufferedRecords: cfg['producer.max.buffered.records'],
+    maxPollRecords: cfg['consumer.max.poll.records'],
+    topicCreationEnable: cfg['topic.creation.enable'],
+    ...{ sessionTimeoutMs: group.sessionTimeoutMs, heartbeatIntervalMs: group.heartbeatIntervalMs, rebalanceTimeoutMs: group.rebalanceTimeoutMs },
+    plugins,
+    offsetStore: stores.offsets,
+    statusStore: stores.status,
+    loggers,
+    resolveConfig: (p) => transformer.transform(p),
+  });
+  const herder = new WorkerHerder({
+    worker,
+    configStore: stores.config,
+    statusStore: stores.status,
+    offsetStore: stores.offsets,
+    plugins,
+    loggers,
+    kafkaClusterId: cluster.id,
+    bootstrapServers: bootstrap,
+  });
+  await herder.start();
+  log.info({ workerId, ms: Date.now() - started }, 'worker started');
+  return {
+    herder,
+    plugins,
+    loggers,
+    workerId,
+    listeners: cfg.listeners,
+    async stop() {
+      await herder.stop();
+      await Promise.all([stores.config.stop(), stores.offsets.stop(), stores.status.stop()]);
+      await admin.close().catch(() => undefined);
+      transformer.close();
+    },
+  };
+}
+
+/** Rejects unknown keys nowhere (workers carry client overrides), but reports missing/invalid ones. */
+function parseOrThrow<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    if (err instanceof ConfigException) throw new Error(`Invalid worker configuration: ${err.message}`);
+    throw err;
+  }
+}
+
+/** A worker in distributed mode: config, offsets and status in Kafka topics. */
+export async function startDistributed(props: Record<string, string>, opts: StartOptions = {}): Promise<ConnectRuntime> {
+  const cfg = parseOrThrow(() => DistributedConfigDef.parse(props));
+  const rf = (n: number, brokers: number): number => (n === -1 ? -1 : Math.min(n, Math.max(brokers, 1)));
+  return assemble(
+    props,
+    cfg,
+    { sessionTimeoutMs: cfg['session.timeout.ms'], heartbeatIntervalMs: cfg['heartbeat.interval.ms'], rebalanceTimeoutMs: cfg['rebalance.timeout.ms'] },
+    ({ admin, clientId, loggers, brokers }) => {
+      const logger = loggers.get('tributary.storage', {});
+      const bootstrapServers = cfg['bootstrap.servers'];
+      return {
+        config: new KafkaConfigBackingStore({ bootstrapServers, clientId: `${clientId}-configs`, topic: cfg['config.storage.topic'], replicationFactor: rf(cfg['config.storage.replication.factor'], brokers), admin, logger }),
+        offsets: new KafkaOffsetBackingStore({
+          bootstrapServers,
+          clientId: `${clientId}-offsets`,
+          topic: cfg['offset.storage.topic'],
+          partitions: cfg['offset.storage.partitions'],
+          replicationFactor: rf(cfg['offset.storage.replication.factor'], brokers),
+          admin,
+          logger,
+        }),
+        status: new KafkaStatusBackingStore({
+          bootstrapServers,
+          clientId: `${clientId}-statuses`,
+          topic: cfg['status.storage.topic'],
+          partitions: cfg['status.storage.partitions'],
+          replicationFactor: rf(cfg['status.storage.replication.factor'], brokers),
+          admin,
+          logger,
+        }),
+      };
+    },
+    opts,
+  );
+}
+
+/** A worker in standalone mode: configs in memory (from files and REST), offsets in a local file. */
+export async function startStandalone(props: Record<string, string>, opts: StartOptions = {}): Promise<ConnectRuntime> {
+  const withDefault = { 'offset.storage.file.filename': path.join(os.tmpdir(), `connect-${randomUUID()}.offsets`), ...props };
+  const cfg = parseOrThrow(() => StandaloneConfigDef.parse(withDefault));
+  return assemble(
+    withDefault,
+    cfg,
+    { sessionTimeoutMs: 10_000, heartbeatIntervalMs: 3_000, rebalanceTimeoutMs: 60_000 },
+    ({ loggers }) => ({
+      config: new MemoryConfigBackingStore(loggers.get('tributary.storage', {})),
+      offsets: new FileOffsetBackingStore(cfg['offset.storage.file.filename']),
+      status: new MemoryStatusBackingStore(),
+    }),
+    opts,
+  );
+}
