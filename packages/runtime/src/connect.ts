@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { Admin } from '@platformatic/kafka';
 import { ConfigException } from '@tributary/api';
-import { WorkerHerder } from './herder.js';
+import { DistributedHerder } from './distributed/distributed-herder.js';
+import { type HerderOptions, WorkerHerder } from './herder.js';
 import { errorText } from './kafka/reader.js';
 import { LoggerRegistry } from './logging.js';
 import { Plugins } from './plugins.js';
@@ -78,6 +79,7 @@ async function assemble(
   group: { sessionTimeoutMs: number; heartbeatIntervalMs: number; rebalanceTimeoutMs: number },
   makeStores: (ctx: { admin: Admin; clientId: string; loggers: LoggerRegistry; brokers: number }) => Stores,
   opts: StartOptions,
+  makeHerder: (o: HerderOptions, ctx: { url: string; clientId: string }) => WorkerHerder = (o) => new WorkerHerder(o),
 ): Promise<ConnectRuntime> {
   const loggers = opts.loggers ?? new LoggerRegistry();
   const log = loggers.get('tributary.connect', {});
@@ -116,16 +118,19 @@ async function assemble(
     loggers,
     resolveConfig: (p) => transformer.transform(p),
   });
-  const herder = new WorkerHerder({
-    worker,
-    configStore: stores.config,
-    statusStore: stores.status,
-    offsetStore: stores.offsets,
-    plugins,
-    loggers,
-    kafkaClusterId: cluster.id,
-    bootstrapServers: bootstrap,
-  });
+  const herder = makeHerder(
+    {
+      worker,
+      configStore: stores.config,
+      statusStore: stores.status,
+      offsetStore: stores.offsets,
+      plugins,
+      loggers,
+      kafkaClusterId: cluster.id,
+      bootstrapServers: bootstrap,
+    },
+    { url, clientId },
+  );
   await herder.start();
   log.info({ workerId, ms: Date.now() - started }, 'worker started');
   return {
@@ -187,6 +192,17 @@ export async function startDistributed(props: Record<string, string>, opts: Star
       };
     },
     opts,
+    (o, ctx) =>
+      new DistributedHerder({
+        ...o,
+        groupId: cfg['group.id'],
+        url: ctx.url,
+        clientId: `${ctx.clientId}-group`,
+        sessionTimeoutMs: cfg['session.timeout.ms'],
+        heartbeatIntervalMs: cfg['heartbeat.interval.ms'],
+        rebalanceTimeoutMs: cfg['rebalance.timeout.ms'],
+        scheduledRebalanceMaxDelayMs: cfg['scheduled.rebalance.max.delay.ms'],
+      }),
   );
 }
 

@@ -35,3 +35,9 @@ export class BadRequestError extends ConnectRestException {
     super(400, message);
   }
 }
+
+export class ForbiddenError extends ConnectRestException {
+  constructor(message: string) {
+    super(403, message);
+  }
+}

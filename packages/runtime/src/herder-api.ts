@@ -138,6 +138,16 @@ export interface Herder {
   /** Validates against the plugin named in the path (400 when it differs from connector.class). */
   validateConnectorConfig(plugin: string, config: Record<string, string>): Promise<ConfigInfos>;
 
+  /**
+   * Internal endpoint (POST /connectors/{c}/tasks): a follower running the connector hands its
+   * task configs to the leader, signed with the cluster's session key (HMAC over the raw body).
+   */
+  putTaskConfigsFromWorker(
+    name: string,
+    configs: Record<string, string>[],
+    auth: { signature: string | null; algorithm: string | null; body: string },
+  ): Promise<void>;
+
   loggers(): Record<string, LoggerLevel>;
   logger(name: string): LoggerLevel;
   /** Returns the logger names whose level changed. */

@@ -9,7 +9,7 @@ import {
 } from '@tributary/api';
 import { Admin } from '@platformatic/kafka';
 import { ConnectorConfigDef, SinkConnectorConfigDef, SourceConnectorConfigDef, TransformationChain } from './connector-config.js';
-import { AlreadyExistsError, BadRequestError, NotFoundError } from './errors.js';
+import { AlreadyExistsError, BadRequestError, ConnectRestException, NotFoundError } from './errors.js';
 import type {
   ConfigInfos,
   ConnectorInfo,
@@ -132,9 +132,25 @@ export class WorkerHerder implements Herder {
   protected isTaskAssigned(_id: ConnectorTaskId): boolean {
     return true;
   }
-  /** Hook for the distributed herder: may this worker write task configs (leader only)? */
+  /** Hook for the distributed herder: is this worker the one that writes to the config topic? */
   protected isLeader(): boolean {
     return true;
+  }
+
+  /** Publishes a connector's new task configs (the distributed herder sends them to the leader). */
+  protected async writeTaskConfigs(name: string, configs: Record<string, string>[]): Promise<void> {
+    await this.#o.configStore.putTaskConfigs(name, configs);
+  }
+
+  /** Asks for a reconciliation pass (after an assignment change, say). */
+  protected requestReconcile(connectorsToReconfigure: readonly string[] = []): void {
+    for (const c of connectorsToReconfigure) this.#reconfigure.add(c);
+    this.#scheduleReconcile();
+  }
+
+  /** Runs fn on the herder's serial queue. */
+  protected serially<T>(fn: () => Promise<T>): Promise<T> {
+    return this.#serial(fn);
   }
 
   async #reconcile(): Promise<void> {
@@ -162,8 +178,9 @@ export class WorkerHerder implements Herder {
         this.#reconfigure.add(name);
       }
     }
-    // Task configs (only the leader writes them; the write comes back through the config topic).
-    if (this.isLeader()) {
+    // Task configs come from the worker running the connector; only the leader writes them to
+    // the config topic (writeTaskConfigs forwards otherwise), and the write comes back to everyone.
+    {
       for (const name of [...this.#reconfigure]) {
         this.#reconfigure.delete(name);
         const config = snap.connectors.get(name);
@@ -178,10 +195,16 @@ export class WorkerHerder implements Herder {
         }
         const existing = snap.taskConfigs.get(name);
         const rc = this.#worker.runningConnector(name);
-        if (rc?.state === 'FAILED' && existing) continue;
+        if (!rc || (rc.state === 'FAILED' && existing)) continue;
         const changed = !existing || existing.length !== configs.length || configs.some((c, i) => !sameConfig(c, existing[i]));
         if (changed) {
-          await this.#o.configStore.putTaskConfigs(name, configs);
+          try {
+            await this.writeTaskConfigs(name, configs);
+          } catch (err) {
+            this.#logger.error({ connector: name, err: String(err) }, 'failed to publish task configs; will retry');
+            this.#reconfigure.add(name);
+            setTimeout(() => this.#scheduleReconcile(), 1000).unref();
+          }
           // The change listener schedules another pass that starts the new tasks.
         }
       }
@@ -633,6 +656,14 @@ export class WorkerHerder implements Herder {
     const groups: string[] = [];
     for (const c of configs) if (c.definition.group && !groups.includes(c.definition.group)) groups.push(c.definition.group);
     return { name, error_count: configs.reduce((n, c) => n + c.value.errors.length, 0), groups, configs };
+  }
+
+  async putTaskConfigsFromWorker(
+    _name: string,
+    _configs: Record<string, string>[],
+    _auth: { signature: string | null; algorithm: string | null; body: string },
+  ): Promise<void> {
+    throw new ConnectRestException(404, 'Internal task config endpoint exists only in distributed mode');
   }
 
   loggers(): Record<string, LoggerLevel> {

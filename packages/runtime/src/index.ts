@@ -16,3 +16,6 @@ export * from './storage/offset-store.js';
 export * from './storage/status-store.js';
 export { WorkerSourceTask } from './tasks/worker-source-task.js';
 export { WorkerSinkTask } from './tasks/worker-sink-task.js';
+export * from './distributed/assignor.js';
+export { DistributedHerder, signRequest } from './distributed/distributed-herder.js';
+export { WorkerGroupMember } from './distributed/group-member.js';

@@ -93,7 +93,7 @@ export const DistributedConfigDef = defineConfig({
   'heartbeat.interval.ms': ConfigKeys.int({ default: 3_000 }),
   'rebalance.timeout.ms': ConfigKeys.int({ default: 60_000 }),
   'worker.sync.timeout.ms': ConfigKeys.int({ default: 3_000 }),
-  'scheduled.rebalance.max.delay.ms': ConfigKeys.int({ default: 10_000 }),
+  'scheduled.rebalance.max.delay.ms': ConfigKeys.int({ default: 3_000, doc: 'How long lost work waits for its worker to return before it is reassigned (Kafka Connect: 300000).' }),
   'exactly.once.source.support': ConfigKeys.enum(['disabled', 'preparing', 'enabled'], { default: 'disabled' }),
   'inter.worker.key.generation.algorithm': ConfigKeys.string({ default: 'HmacSHA256' }),
 });

@@ -1,0 +1,377 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { ConfigException } from '@tributary/api';
+import { ConnectRestException, ForbiddenError, RebalanceNeededError } from '../errors.js';
+import { type HerderOptions, WorkerHerder } from '../herder.js';
+import type {
+  ConnectorInfo,
+  ConnectorOffset,
+  ConnectorStateInfo,
+  ConnectorTaskId,
+  PutConfigResult,
+  RestartRequest,
+  TargetState,
+} from '../herder-api.js';
+import { errorText } from '../kafka/reader.js';
+import {
+  type AssignorState,
+  assign,
+  type MemberAssignment,
+  type MemberInfo,
+  parseTaskId,
+  recordLost,
+  taskId,
+  type WorkerLoad,
+} from './assignor.js';
+import { WorkerGroupMember } from './group-member.js';
+
+export interface DistributedHerderOptions extends HerderOptions {
+  groupId: string;
+  /** This worker's advertised REST URL (others forward requests here). */
+  url: string;
+  sessionTimeoutMs: number;
+  heartbeatIntervalMs: number;
+  rebalanceTimeoutMs: number;
+  scheduledRebalanceMaxDelayMs: number;
+  clientId: string;
+}
+
+const SIGNATURE_ALGORITHM = 'HmacSHA256';
+const SESSION_KEY_TTL_MS = 60 * 60 * 1000;
+
+/** Signs an internal request body with the cluster's session key (X-Connect-Authorization). */
+export function signRequest(key: string, body: string): string {
+  return createHmac('sha256', Buffer.from(key, 'base64')).update(body).digest('base64');
+}
+
+/**
+ * The distributed herder: workers sharing a group.id form a cluster through Kafka's group
+ * protocol; the leader assigns connectors and tasks (balanced, sticky, incremental) and is the
+ * only writer of the config topic. Any worker accepts every REST call and forwards writes to the
+ * leader; while a rebalance is in progress, writes answer 409 instead of hanging.
+ */
+export class DistributedHerder extends WorkerHerder {
+  readonly #d: DistributedHerderOptions;
+  readonly #member: WorkerGroupMember;
+  #rebalancing = true;
+  #leaderUrl = '';
+  #owned: WorkerLoad = { connectors: [], tasks: [] };
+  readonly #lastAssignments = new Map<string, WorkerLoad>();
+  readonly #assignorState: AssignorState = { lost: new Map() };
+  #delayTimer: NodeJS.Timeout | null = null;
+  readonly #log;
+  /** Rebalance and assignment timings for the rebalance metrics. */
+  readonly rebalanceStats = { completed: 0, lastStartedAt: 0, lastDurationMs: 0, totalDurationMs: 0 };
+
+  constructor(o: DistributedHerderOptions) {
+    super(o);
+    this.#d = o;
+    this.#log = o.loggers.get('tributary.distributed', { worker_id: o.worker.opts.workerId });
+    this.#member = new WorkerGroupMember({
+      bootstrapServers: o.bootstrapServers,
+      clientId: o.clientId,
+      groupId: o.groupId,
+      sessionTimeoutMs: o.sessionTimeoutMs,
+      rebalanceTimeoutMs: o.rebalanceTimeoutMs,
+      heartbeatIntervalMs: o.heartbeatIntervalMs,
+      logger: this.#log,
+      metadata: () => ({ url: o.url, configOffset: o.configStore.snapshot().offset, owned: this.#owned }),
+      assign: (leaderId, generation, members) => this.#assign(leaderId, generation, members),
+      onAssigned: (a, generation) => this.#onAssigned(a, generation),
+      onRebalanceStart: () => {
+        this.#rebalancing = true;
+        this.rebalanceStats.lastStartedAt = Date.now();
+      },
+    });
+    o.configStore.onChange((change) => {
+      // New or removed connectors and changed task counts need a new assignment from the leader.
+      if (!this.isLeader()) {
+        if (change.kind === 'restart') void this.#handleRestartRecord(change.name);
+        return;
+      }
+      if (change.kind === 'connector' || change.kind === 'tasks') this.#member.requestRejoin();
+      if (change.kind === 'restart') void this.#handleRestartRecord(change.name);
+    });
+  }
+
+  override async start(): Promise<void> {
+    await super.start();
+    this.#member.start();
+  }
+
+  override async stop(): Promise<void> {
+    if (this.#delayTimer) clearTimeout(this.#delayTimer);
+    await this.#member.stop();
+    await super.stop();
+  }
+
+  get leaderUrl(): string {
+    return this.#leaderUrl;
+  }
+  get generation(): number {
+    return this.#member.generation;
+  }
+  get rebalancing(): boolean {
+    return this.#rebalancing;
+  }
+
+  protected override isConnectorAssigned(name: string): boolean {
+    return this.#owned.connectors.includes(name);
+  }
+  protected override isTaskAssigned(id: ConnectorTaskId): boolean {
+    return this.#owned.tasks.includes(taskId(id.connector, id.task));
+  }
+  protected override isLeader(): boolean {
+    return this.#member.isLeader;
+  }
+
+  async #assign(leaderId: string, generation: number, members: MemberInfo[]): Promise<Map<string, MemberAssignment>> {
+    const store = this.#d.configStore;
+    await store.refresh();
+    await this.#ensureSessionKey();
+    const snap = store.snapshot();
+    const connectors = [...snap.connectors.keys()].sort();
+    const tasks: string[] = [];
+    for (const c of connectors) (snap.taskConfigs.get(c) ?? []).forEach((_, i) => tasks.push(taskId(c, i)));
+    const now = Date.now();
+    recordLost(this.#assignorState, this.#lastAssignments, new Set(members.map((m) => m.memberId)), now, this.#d.scheduledRebalanceMaxDelayMs);
+    const result = assign({
+      members,
+      leaderId,
+      configOffset: snap.offset,
+      connectors,
+      tasks,
+      now,
+      maxDelayMs: this.#d.scheduledRebalanceMaxDelayMs,
+      state: this.#assignorState,
+    });
+    this.#lastAssignments.clear();
+    for (const [m, a] of result) this.#lastAssignments.set(m, a.assigned);
+    this.#log.info({ generation, members: members.length, connectors: connectors.length, tasks: tasks.length }, 'computed assignment');
+    return result;
+  }
+
+  async #ensureSessionKey(): Promise<void> {
+    const snap = this.#d.configStore.snapshot();
+    const k = snap.sessionKey;
+    if (k && Date.now() - k.creationTimestamp < SESSION_KEY_TTL_MS) return;
+    await this.#d.configStore.putSessionKey({ key: randomBytes(32).toString('base64'), algorithm: SIGNATURE_ALGORITHM, creationTimestamp: Date.now() });
+  }
+
+  async #onAssigned(a: MemberAssignment, generation: number): Promise<void> {
+    this.#d.worker.generation = generation;
+    this.#leaderUrl = a.leaderUrl;
+    const revoked = a.revoked ?? { connectors: [], tasks: [] };
+    const hadRevocations = revoked.connectors.length + revoked.tasks.length > 0;
+    const before = new Set([...this.#owned.connectors.map((c) => `c:${c}`), ...this.#owned.tasks.map((t) => `t:${t}`)]);
+    this.#owned = { connectors: [...a.assigned.connectors], tasks: [...a.assigned.tasks] };
+    // Read the config topic at least as far as the leader did when it assigned.
+    const deadline = Date.now() + 30_000;
+    while (this.#d.configStore.snapshot().offset < a.configOffset && Date.now() < deadline) await this.#d.configStore.refresh();
+    const fresh = a.assigned.connectors.filter((c) => !before.has(`c:${c}`));
+    this.#rebalancing = false;
+    this.rebalanceStats.completed++;
+    if (this.rebalanceStats.lastStartedAt) {
+      this.rebalanceStats.lastDurationMs = Date.now() - this.rebalanceStats.lastStartedAt;
+      this.rebalanceStats.totalDurationMs += this.rebalanceStats.lastDurationMs;
+    }
+    // Stop what moved away (and start what arrived) before anyone may take it over.
+    await this.serially(async () => undefined);
+    this.requestReconcile(fresh);
+    if (hadRevocations) {
+      // The revoked work must be stopped before the next round hands it to someone else.
+      await this.serially(async () => undefined);
+      await this.#waitForStopped(revoked);
+      this.#member.requestRejoin();
+    }
+    if (this.#delayTimer) clearTimeout(this.#delayTimer);
+    if (a.delayMs > 0 && this.isLeader()) {
+      this.#delayTimer = setTimeout(() => this.#member.requestRejoin(), a.delayMs + 50);
+      this.#delayTimer.unref();
+    }
+  }
+
+  async #waitForStopped(revoked: WorkerLoad): Promise<void> {
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      const running = this.worker.taskIds().some((id) => revoked.tasks.includes(taskId(id.connector, id.task))) || this.worker.connectorNames().some((c) => revoked.connectors.includes(c));
+      if (!running) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  // ------------------------------------------------------------------ forwarding
+
+  #requireStable(): void {
+    if (this.#rebalancing) throw new RebalanceNeededError();
+    if (!this.#leaderUrl && !this.isLeader()) {
+      throw new RebalanceNeededError('Cannot complete request because the leader is unknown (typically caused by a worker rebalance)');
+    }
+  }
+
+  async #forward<T>(method: string, path: string, body?: unknown, target = this.#leaderUrl): Promise<T> {
+    const url = new URL(path.replace(/^\//, ''), target.endsWith('/') ? target : `${target}/`);
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method,
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(90_000),
+      });
+    } catch (err) {
+      throw new ConnectRestException(500, `Error trying to forward REST request: ${errorText(err)}`);
+    }
+    const text = await res.text();
+    const parsed: unknown = text ? JSON.parse(text) : null;
+    if (!res.ok) {
+      const msg = (parsed as { message?: string } | null)?.message ?? `HTTP ${res.status}`;
+      throw new ConnectRestException(res.status, msg);
+    }
+    return parsed as T;
+  }
+
+  #enc(name: string): string {
+    return encodeURIComponent(name);
+  }
+
+  override async putConnectorConfig(
+    name: string,
+    config: Record<string, string>,
+    options: { allowReplace: boolean; initialState?: TargetState },
+  ): Promise<PutConfigResult> {
+    this.#requireStable();
+    if (this.isLeader()) return super.putConnectorConfig(name, config, options);
+    if (!options.allowReplace) {
+      const info = await this.#forward<ConnectorInfo>('POST', '/connectors', { name, config, ...(options.initialState ? { initial_state: options.initialState } : {}) });
+      return { created: true, info };
+    }
+    const before = (await this.connectors()).includes(name.trim());
+    const info = await this.#forward<ConnectorInfo>('PUT', `/connectors/${this.#enc(name)}/config`, config);
+    return { created: !before, info };
+  }
+
+  override async patchConnectorConfig(name: string, patch: Record<string, string | null>): Promise<ConnectorInfo> {
+    this.#requireStable();
+    if (this.isLeader()) return super.patchConnectorConfig(name, patch);
+    return this.#forward<ConnectorInfo>('PATCH', `/connectors/${this.#enc(name)}/config`, patch);
+  }
+
+  override async deleteConnector(name: string): Promise<void> {
+    this.#requireStable();
+    if (this.isLeader()) return super.deleteConnector(name);
+    await this.#forward('DELETE', `/connectors/${this.#enc(name)}`);
+  }
+
+  override async pauseConnector(name: string): Promise<void> {
+    this.#requireStable();
+    if (this.isLeader()) return super.pauseConnector(name);
+    await this.#forward('PUT', `/connectors/${this.#enc(name)}/pause`);
+  }
+
+  override async resumeConnector(name: string): Promise<void> {
+    this.#requireStable();
+    if (this.isLeader()) return super.resumeConnector(name);
+    await this.#forward('PUT', `/connectors/${this.#enc(name)}/resume`);
+  }
+
+  override async stopConnector(name: string): Promise<void> {
+    this.#requireStable();
+    if (this.isLeader()) return super.stopConnector(name);
+    await this.#forward('PUT', `/connectors/${this.#enc(name)}/stop`);
+  }
+
+  override async alterConnectorOffsets(name: string, offsets: ConnectorOffset[]): Promise<{ message: string }> {
+    this.#requireStable();
+    if (this.isLeader()) return super.alterConnectorOffsets(name, offsets);
+    return this.#forward('PATCH', `/connectors/${this.#enc(name)}/offsets`, { offsets });
+  }
+
+  override async resetConnectorOffsets(name: string): Promise<{ message: string }> {
+    this.#requireStable();
+    if (this.isLeader()) return super.resetConnectorOffsets(name);
+    return this.#forward('DELETE', `/connectors/${this.#enc(name)}/offsets`);
+  }
+
+  /**
+   * Restarts go through the config topic (restart-connector-<c>) so the worker that owns each
+   * connector and task restarts its own; the leader answers with the RESTARTING view.
+   */
+  override async restartConnector(name: string, request: RestartRequest): Promise<ConnectorStateInfo | null> {
+    this.#requireStable();
+    if (!this.isLeader()) {
+      const qs = `includeTasks=${request.includeTasks}&onlyFailed=${request.onlyFailed}`;
+      return this.#forward<ConnectorStateInfo | null>('POST', `/connectors/${this.#enc(name)}/restart?${qs}`);
+    }
+    const status = await this.connectorStatus(name);
+    await this.serially(() => this.#d.configStore.putRestartRequest(name, request));
+    if (!request.includeTasks && !request.onlyFailed) return null;
+    const restartConnector = !request.onlyFailed || status.connector.state === 'FAILED';
+    return {
+      ...status,
+      connector: restartConnector ? { ...status.connector, state: 'RESTARTING' } : status.connector,
+      tasks: status.tasks.map((t) => (request.includeTasks && (!request.onlyFailed || t.state === 'FAILED') ? { ...t, state: 'RESTARTING' as const } : t)),
+    };
+  }
+
+  async #handleRestartRecord(name: string): Promise<void> {
+    const req = this.#d.configStore.snapshot().restartRequests.get(name);
+    if (!req) return;
+    try {
+      // The base class restarts only what this worker owns.
+      await super.restartConnector(name, req);
+    } catch (err) {
+      this.#log.warn({ connector: name, err: errorText(err) }, 'restart request failed');
+    }
+  }
+
+  override async restartTask(name: string, task: number): Promise<void> {
+    this.#requireStable();
+    if (this.isTaskAssigned({ connector: name, task })) return super.restartTask(name, task);
+    const owner = (await this.taskStatus(name, task)).worker_id;
+    const target = owner && owner !== this.worker.opts.workerId ? `http://${owner}/` : this.#leaderUrl;
+    await this.#forward('POST', `/connectors/${this.#enc(name)}/tasks/${task}/restart`, undefined, target);
+  }
+
+  // ------------------------------------------------------------- task configs from followers
+
+  protected override async writeTaskConfigs(name: string, configs: Record<string, string>[]): Promise<void> {
+    if (this.isLeader()) {
+      await this.#d.configStore.putTaskConfigs(name, configs);
+      return;
+    }
+    const key = this.#d.configStore.snapshot().sessionKey;
+    if (!key) throw new RebalanceNeededError('No session key yet; task configs will be sent once the leader has written one');
+    const body = JSON.stringify(configs);
+    const url = new URL(`connectors/${this.#enc(name)}/tasks`, this.#leaderUrl.endsWith('/') ? this.#leaderUrl : `${this.#leaderUrl}/`);
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'X-Connect-Authorization': signRequest(key.key, body),
+        'X-Connect-Request-Signature-Algorithm': SIGNATURE_ALGORITHM,
+      },
+      body,
+      signal: AbortSignal.timeout(30_000),
+    });
+    if (!res.ok) throw new ConnectRestException(res.status, `leader refused task configs: ${await res.text()}`);
+  }
+
+  /** The internal endpoint's handler: verifies the HMAC and writes the task configs (leader only). */
+  override async putTaskConfigsFromWorker(name: string, configs: Record<string, string>[], auth: { signature: string | null; algorithm: string | null; body: string }): Promise<void> {
+    const key = this.#d.configStore.snapshot().sessionKey;
+    if (!auth.signature || !auth.algorithm) throw new ConnectRestException(400, 'Internal request missing required header X-Connect-Authorization');
+    if (auth.algorithm !== SIGNATURE_ALGORITHM) throw new ConnectRestException(400, `Unsupported signature algorithm ${auth.algorithm}`);
+    const expected = key ? Buffer.from(signRequest(key.key, auth.body)) : Buffer.alloc(0);
+    const given = Buffer.from(auth.signature);
+    if (!key || expected.length !== given.length || !timingSafeEqual(expected, given)) {
+      throw new ForbiddenError('Internal request contained invalid signature.');
+    }
+    if (!this.isLeader()) {
+      throw new RebalanceNeededError('Cannot complete request because this worker is not the leader');
+    }
+    if (!Array.isArray(configs)) throw new ConfigException('task configs must be an array');
+    await this.serially(() => this.#d.configStore.putTaskConfigs(name, configs));
+  }
+}
+
+export { parseTaskId };
