@@ -2,6 +2,7 @@ export * from './errors.js';
 export * from './data/schema.js';
 export * from './data/struct.js';
 export * from './data/logical.js';
+export * from './data/values.js';
 export * from './record.js';
 export * from './config.js';
 export * from './logger.js';
