@@ -161,7 +161,11 @@ const TIMESTAMP_RE = /(\d{4})-(\d{2})-(\d{2})T(\d{2})\\?:(\d{2})\\?:(\d{2})\.(\d
 const DATE_RE = /(\d{4})-(\d{2})-(\d{2})/y;
 const TIME_RE = /(\d{2})\\?:(\d{2})\\?:(\d{2})\.(\d{3})Z/y;
 const NUMBER_RE = /[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/y;
-const TEMPORAL_NAMES = new Set([ConnectDate.LOGICAL_NAME, ConnectTime.LOGICAL_NAME, ConnectTimestamp.LOGICAL_NAME]);
+const TEMPORAL_NAMES = new Set<string>([
+  ConnectDate.LOGICAL_NAME,
+  ConnectTime.LOGICAL_NAME,
+  ConnectTimestamp.LOGICAL_NAME,
+]);
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
@@ -313,7 +317,7 @@ class ValueParser {
     const ks = commonSchema(keys);
     const vs = commonSchema(values);
     const map = new Map<unknown, unknown>();
-    keys.forEach((k, i) => map.set(k.value, values[i]!.value));
+    for (let i = 0; i < keys.length; i++) map.set(keys[i]!.value, values[i]!.value);
     return { schema: ks && vs ? SchemaBuilder.map(ks, vs).build() : null, value: map };
   }
 }
