@@ -79,6 +79,7 @@ async function assemble(
   group: { sessionTimeoutMs: number; heartbeatIntervalMs: number; rebalanceTimeoutMs: number },
   makeStores: (ctx: { admin: Admin; clientId: string; loggers: LoggerRegistry; brokers: number }) => Stores,
   opts: StartOptions,
+  exactlyOnceSource: { groupId: string; offsetTopic: string; offsetPartitions: number } | null,
   makeHerder: (o: HerderOptions, ctx: { url: string; clientId: string }) => WorkerHerder = (o) => new WorkerHerder(o),
 ): Promise<ConnectRuntime> {
   const loggers = opts.loggers ?? new LoggerRegistry();
@@ -117,6 +118,7 @@ async function assemble(
     statusStore: stores.status,
     loggers,
     resolveConfig: (p) => transformer.transform(p),
+    exactlyOnceSource,
   });
   const herder = makeHerder(
     {
@@ -179,6 +181,7 @@ export async function startDistributed(props: Record<string, string>, opts: Star
           replicationFactor: rf(cfg['offset.storage.replication.factor'], brokers),
           admin,
           logger,
+          readCommitted: cfg['exactly.once.source.support'] !== 'disabled',
         }),
         status: new KafkaStatusBackingStore({
           bootstrapServers,
@@ -192,6 +195,9 @@ export async function startDistributed(props: Record<string, string>, opts: Star
       };
     },
     opts,
+    cfg['exactly.once.source.support'] === 'enabled'
+      ? { groupId: cfg['group.id'], offsetTopic: cfg['offset.storage.topic'], offsetPartitions: cfg['offset.storage.partitions'] }
+      : null,
     (o, ctx) =>
       new DistributedHerder({
         ...o,
@@ -220,5 +226,6 @@ export async function startStandalone(props: Record<string, string>, opts: Start
       status: new MemoryStatusBackingStore(),
     }),
     opts,
+    null,
   );
 }

@@ -5,6 +5,8 @@ import {
   type HeaderConverter,
   type Logger,
   type SinkTask,
+  type SourceOffset,
+  type SourcePartition,
   type SourceTask,
 } from '@tributary/api';
 import { SinkConnectorConfigDef, SourceConnectorConfigDef, ConnectorConfigDef, TransformationChain } from './connector-config.js';
@@ -14,7 +16,7 @@ import type { ConnectorState, ConnectorTaskId, TargetState } from './herder-api.
 import { ensureTopic } from './kafka/log.js';
 import type { LoggerRegistry } from './logging.js';
 import type { Plugins } from './plugins.js';
-import type { OffsetBackingStore } from './storage/offset-store.js';
+import { KafkaOffsetBackingStore, type OffsetBackingStore } from './storage/offset-store.js';
 import type { StatusBackingStore, StatusRecord } from './storage/status-store.js';
 import { offsetStorageReader, WorkerSourceTask } from './tasks/worker-source-task.js';
 import { WorkerSinkTask } from './tasks/worker-sink-task.js';
@@ -42,6 +44,8 @@ export interface WorkerOptions {
   offsetStore: OffsetBackingStore;
   statusStore: StatusBackingStore;
   loggers: LoggerRegistry;
+  /** Exactly-once source support (distributed mode with exactly.once.source.support=enabled). */
+  exactlyOnceSource: { groupId: string; offsetTopic: string; offsetPartitions: number } | null;
   /** Resolves ${provider:path:key} placeholders just before a connector or task sees its config. */
   resolveConfig: (props: Readonly<Record<string, string>>) => Promise<Record<string, string>>;
 }
@@ -332,7 +336,21 @@ export class Worker {
           onTopicUsed,
         });
       } else {
-        void base;
+        const srcCfg = base as ReturnType<typeof SourceConnectorConfigDef.parse>;
+        const eosCfg = this.opts.exactlyOnceSource;
+        const store = this.opts.offsetStore;
+        const exactlyOnce = eosCfg
+          ? {
+              transactionalId: `${eosCfg.groupId}-${id.connector}-${id.task}`,
+              boundary: srcCfg['transaction.boundary'],
+              intervalMs: srcCfg['transaction.boundary.interval.ms'] ?? this.opts.offsetFlushIntervalMs,
+              offsetTopic: eosCfg.offsetTopic,
+              offsetPartitions: eosCfg.offsetPartitions,
+              onCommitted: (entries: Array<{ partition: SourcePartition; offset: SourceOffset }>) => {
+                if (store instanceof KafkaOffsetBackingStore) store.applyCommitted(id.connector, entries);
+              },
+            }
+          : null;
         const TaskClass = connector.taskClass();
         task = new WorkerSourceTask({
           id,
@@ -357,6 +375,7 @@ export class Worker {
             if (!this.opts.topicCreationEnable) return;
             await this.#ensureSourceTopic(topic, resolved);
           },
+          exactlyOnce,
         });
       }
       this.#tasks.set(Worker.taskKey(id), task);

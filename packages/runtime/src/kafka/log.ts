@@ -37,6 +37,7 @@ export interface KafkaBasedLogOptions {
   onRecord: (record: RawRecord) => void;
   /** Producer for writes; transactional work passes its own producer to send(). */
   producer?: Producer;
+  isolation?: 'read_committed' | 'read_uncommitted';
 }
 
 /**
@@ -58,7 +59,7 @@ export class KafkaBasedLog {
 
   constructor(opts: KafkaBasedLogOptions) {
     this.#opts = opts;
-    this.#reader = new KafkaReader({ bootstrapServers: opts.bootstrapServers, clientId: `${opts.clientId}-log`, maxWaitMs: 200 });
+    this.#reader = new KafkaReader({ bootstrapServers: opts.bootstrapServers, clientId: `${opts.clientId}-log`, maxWaitMs: 200, isolation: opts.isolation ?? 'read_uncommitted' });
     this.#ownsProducer = !opts.producer;
     this.#producer =
       opts.producer ??

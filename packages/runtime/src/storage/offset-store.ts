@@ -87,12 +87,15 @@ export class KafkaOffsetBackingStore implements OffsetBackingStore {
     replicationFactor: number;
     admin: Admin;
     logger: Logger;
+    /** Exactly-once source: offsets of aborted transactions must never be read back. */
+    readCommitted?: boolean;
   }) {
     this.#admin = opts.admin;
     this.#log = new KafkaBasedLog({
       bootstrapServers: opts.bootstrapServers,
       clientId: opts.clientId,
       logger: opts.logger,
+      isolation: opts.readCommitted ? 'read_committed' : 'read_uncommitted',
       topic: { name: opts.topic, partitions: opts.partitions, replicationFactor: opts.replicationFactor, configs: { 'cleanup.policy': 'compact' } },
       onRecord: (r) => {
         if (!r.key) return;
@@ -132,6 +135,15 @@ export class KafkaOffsetBackingStore implements OffsetBackingStore {
   async refresh(): Promise<void> {
     await this.#log.readToEnd();
   }
+  /** Updates the local view after offsets were written by a source task's own transaction. */
+  applyCommitted(connector: string, entries: ReadonlyArray<{ partition: SourcePartition; offset: SourceOffset | null }>): void {
+    for (const e of entries) this.#table.apply(connector, e.partition, e.offset);
+  }
+
+  get partitionCount(): number {
+    return this.#log.partitionCount;
+  }
+
   /** Records to write inside a source task's transaction (exactly-once source). */
   static records(
     connector: string,

@@ -27,6 +27,18 @@ export interface WorkerSourceTaskDeps extends WorkerTaskDeps {
   onTopicUsed: (topic: string) => void;
   /** Creates topics that do not exist yet (topic.creation.*); resolves when they exist. */
   ensureTopic: (topic: string) => Promise<void>;
+  /** Exactly-once source (KIP-618): records and offsets go to Kafka in one transaction. */
+  exactlyOnce: ExactlyOnceOptions | null;
+}
+
+export interface ExactlyOnceOptions {
+  transactionalId: string;
+  boundary: 'poll' | 'interval' | 'connector';
+  intervalMs: number;
+  offsetTopic: string;
+  offsetPartitions: number;
+  /** Called with the offsets a committed transaction carried, to update the local offset view. */
+  onCommitted: (entries: Array<{ partition: SourcePartition; offset: SourceOffset }>) => void;
 }
 
 /** One submitted record and whether Kafka has acknowledged it. */
@@ -135,6 +147,7 @@ export class WorkerSourceTask extends WorkerTask {
   readonly #roundRobin = new Map<string, number>();
   readonly #topicsUsed = new Set<string>();
   #sendError: Error | null = null;
+  #txRequest: 'commit' | 'abort' | null = null;
   /** Offsets taken from SubmittedRecords but not yet durably written (kept across failed flushes). */
   readonly #toCommit = new Map<string, { partition: SourcePartition; offset: SourceOffset }>();
 
@@ -144,6 +157,7 @@ export class WorkerSourceTask extends WorkerTask {
   }
 
   protected async initializeAndStart(): Promise<void> {
+    const eos = this.#d.exactlyOnce;
     this.#producer = new Producer({
       clientId: this.#d.clientId,
       bootstrapBrokers: this.#d.bootstrapServers,
@@ -152,15 +166,28 @@ export class WorkerSourceTask extends WorkerTask {
       retries: 10,
       retryDelay: 250,
       autocreateTopics: false,
+      ...(eos ? { transactionalId: eos.transactionalId } : {}),
     });
     const task = this.#d.task;
     task.initialize({
       configs: () => this.#d.taskConfig,
       offsetStorageReader: offsetStorageReader(this.#d.offsetStore, this.#d.connectorName),
-      transactionContext: null,
+      transactionContext:
+        eos?.boundary === 'connector'
+          ? {
+              commitTransaction: () => {
+                this.#txRequest = 'commit';
+              },
+              abortTransaction: () => {
+                this.#txRequest = 'abort';
+              },
+            }
+          : null,
       logger: this.logger,
     });
     await task.start(this.#d.taskConfig);
+    // With exactly-once, offsets are written inside each transaction, never by the timer.
+    if (eos) return;
     this.#flushTimer = setInterval(() => {
       void this.commitOffsets().catch(() => undefined);
     }, this.#d.offsetFlushIntervalMs);
@@ -173,6 +200,7 @@ export class WorkerSourceTask extends WorkerTask {
   }
 
   protected async execute(): Promise<void> {
+    if (this.#d.exactlyOnce) return this.#executeTransactional(this.#d.exactlyOnce);
     const task = this.#d.task;
     while (!this.stopping) {
       if (this.#sendError) throw this.#sendError;
@@ -298,6 +326,99 @@ export class WorkerSourceTask extends WorkerTask {
     } catch (err) {
       this.#sendError = err instanceof Error ? err : new Error(String(err));
       this.logger.error({ err: this.#sendError.message }, 'failed to send records to Kafka');
+    }
+  }
+
+  /**
+   * Exactly-once loop: each transaction holds the batches of one boundary (a poll, an interval, or
+   * what the connector delimits) plus the offset records for them, so a crash either commits both
+   * or neither. Starting the producer (InitProducerId with the task's transactional.id) fences any
+   * zombie instance of this task.
+   */
+  async #executeTransactional(eos: ExactlyOnceOptions): Promise<void> {
+    const task = this.#d.task;
+    type Tx = Awaited<ReturnType<Producer['beginTransaction']>>;
+    let tx: Tx | null = null;
+    let txStarted = 0;
+    let pending: Array<{ msg: OutMessage; sub: ReturnType<SubmittedRecords['submit']>; record: SourceRecord }> = [];
+    const offsetsInTx = new Map<string, { partition: SourcePartition; offset: SourceOffset }>();
+    const commit = async (): Promise<void> => {
+      if (!tx) return;
+      const offsetRecords = [...offsetsInTx.values()].map((o) => {
+        const key = Buffer.from(JSON.stringify([this.#d.connectorName, o.partition]));
+        return { topic: eos.offsetTopic, partition: (murmur2(key) & 0x7fffffff) % eos.offsetPartitions, key, value: Buffer.from(JSON.stringify(o.offset)), headers: new Map<Buffer, Buffer>() };
+      });
+      if (offsetRecords.length > 0) await tx.send({ messages: offsetRecords });
+      await tx.commit();
+      const committed = [...offsetsInTx.values()];
+      tx = null;
+      offsetsInTx.clear();
+      eos.onCommitted(committed);
+      this.counters.offsetCommits++;
+      const now = Date.now();
+      for (const b of pending) {
+        this.#submitted.ack(b.sub);
+        await task.commitRecord(b.record, { topic: b.msg.topic, partition: b.msg.partition, offset: -1, timestamp: b.msg.timestamp !== undefined ? Number(b.msg.timestamp) : now });
+      }
+      this.counters.recordsWritten += pending.length;
+      pending = [];
+      this.#submitted.committable();
+      await Promise.resolve(task.commit()).catch((e: unknown) => this.logger.warn({ err: String(e) }, 'SourceTask.commit() failed'));
+    };
+    const abort = async (): Promise<void> => {
+      if (!tx) return;
+      await tx.abort();
+      tx = null;
+      offsetsInTx.clear();
+      for (const b of pending) this.#submitted.ack(b.sub);
+      this.#submitted.committable();
+      pending = [];
+    };
+    try {
+      while (!this.stopping) {
+        if (this.paused) {
+          await commit();
+          await this.awaitUnpaused();
+          continue;
+        }
+        const records = await task.poll();
+        if (records && records.length > 0) {
+          this.counters.pollBatches++;
+          this.counters.recordsPolled += records.length;
+          const batch = await this.#prepare(records);
+          if (!tx) {
+            tx = await this.#producer!.beginTransaction();
+            txStarted = Date.now();
+          }
+          if (batch.length > 0) {
+            for (const b of batch) {
+              if (!this.#topicsUsed.has(b.msg.topic)) {
+                this.#topicsUsed.add(b.msg.topic);
+                this.#d.onTopicUsed(b.msg.topic);
+              }
+            }
+            await tx.send({ messages: batch.map((b) => b.msg) });
+            pending.push(...batch);
+          }
+          for (const r of records) {
+            if (r.sourcePartition && r.sourceOffset) offsetsInTx.set(stableKey(r.sourcePartition), { partition: r.sourcePartition, offset: r.sourceOffset });
+          }
+        }
+        const request = this.#txRequest;
+        this.#txRequest = null;
+        if (request === 'abort') await abort();
+        else if (
+          tx &&
+          (eos.boundary === 'poll' || request === 'commit' || (eos.boundary === 'interval' && Date.now() - txStarted >= eos.intervalMs))
+        ) {
+          await commit();
+        }
+      }
+      // On a clean stop, what was polled is committed (Kafka Connect commits the open transaction).
+      await commit();
+    } catch (err) {
+      await abort().catch(() => undefined);
+      throw err;
     }
   }
 
