@@ -7,6 +7,7 @@ import { DistributedHerder } from './distributed/distributed-herder.js';
 import { type HerderOptions, WorkerHerder } from './herder.js';
 import { errorText } from './kafka/reader.js';
 import { LoggerRegistry } from './logging.js';
+import { WorkerMetrics } from './metrics.js';
 import { Plugins } from './plugins.js';
 import { ConfigTransformer } from './config-providers.js';
 import { type ConfigBackingStore, KafkaConfigBackingStore, MemoryConfigBackingStore } from './storage/config-store.js';
@@ -22,6 +23,8 @@ export interface ConnectRuntime {
   workerId: string;
   /** REST listeners from the worker config (e.g. http://:8083). */
   listeners: string[];
+  /** Prometheus metrics of this worker (GET /metrics). */
+  metrics: WorkerMetrics;
   stop(): Promise<void>;
 }
 
@@ -135,8 +138,10 @@ async function assemble(
   );
   await herder.start();
   log.info({ workerId, ms: Date.now() - started }, 'worker started');
+  const metrics = new WorkerMetrics(herder, herder instanceof DistributedHerder ? herder : null);
   return {
     herder,
+    metrics,
     plugins,
     loggers,
     workerId,

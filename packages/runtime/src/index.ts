@@ -19,3 +19,4 @@ export { WorkerSinkTask } from './tasks/worker-sink-task.js';
 export * from './distributed/assignor.js';
 export { DistributedHerder, signRequest } from './distributed/distributed-herder.js';
 export { WorkerGroupMember } from './distributed/group-member.js';
+export { WorkerMetrics, type RebalanceSource } from './metrics.js';

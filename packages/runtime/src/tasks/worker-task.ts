@@ -71,7 +71,8 @@ export abstract class WorkerTask {
   readonly id: ConnectorTaskId;
   readonly logger: Logger;
   readonly counters = newCounters();
-  protected readonly deps: WorkerTaskDeps;
+  /** Visible to metrics (error counters) and subclasses. */
+  readonly deps: WorkerTaskDeps;
   #targetState: TargetState;
   #stopping = false;
   #failed: Error | null = null;
