@@ -3,10 +3,13 @@ import { defineConfig } from 'vitest/config';
 // Workspace packages export their TypeScript sources under the `source` condition, so tests
 // run against src/ without a build and every package shares one copy of @tributary/api.
 const conditions = ['source', 'import', 'module', 'node', 'default'];
+// vitest hands ssr.resolve.conditions to the test workers as `node --conditions`: keep 'import' and 'module'
+// out of them, or Node's own require() picks ESM/bundler builds inside CommonJS packages (pg, @aws-sdk/*).
+const serverConditions = ['source', 'node', 'development|production'];
 
 export default defineConfig({
   resolve: { conditions },
-  ssr: { resolve: { conditions, externalConditions: ['source'] } },
+  ssr: { resolve: { conditions: serverConditions, externalConditions: ['source'] } },
   test: {
     projects: [
       {
@@ -25,9 +28,8 @@ export default defineConfig({
           globalSetup: ['test/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
-          // The services are shared; suites isolate themselves by topic, database and bucket names.
-          fileParallelism: true,
-          maxWorkers: 2,
+          // The services are shared; suites isolate themselves by topic, database and bucket names, and run
+          // in parallel (fileParallelism and maxWorkers are global-only options in vitest 3, not per project).
         },
       },
     ],
