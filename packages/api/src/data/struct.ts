@@ -26,8 +26,9 @@ export class Struct {
   }
 
   /** The field's value without applying its default. */
-  getWithoutDefault(name: string): unknown {
-    return this.#values[this.#lookup(name).index] ?? null;
+  getWithoutDefault(field: string | Field): unknown {
+    const f = typeof field === 'string' ? this.#lookup(field) : field;
+    return this.#values[f.index] ?? null;
   }
 
   getString(name: string): string | null {
