@@ -23,18 +23,9 @@ const COMMANDS: Record<string, CommandEntry> = {
     summary: 'up|down|status|prepare [--json]: Kafka, S3, Postgres and Redis on loopback for dev and tests',
     load: () => import('./commands/services.js'),
   },
-  dev: {
-    summary: 'dev [--port=8083]                         services, a worker on :8083 and a demo pipeline (the quick start)',
-    load: () => import('./commands/dev.js'),
-  },
-  standalone: {
-    summary: 'standalone worker.properties [connector.json ...]   a standalone worker',
-    load: () => import('./commands/standalone.js'),
-  },
-  distributed: {
-    summary: 'distributed worker.properties            a distributed-mode worker',
-    load: () => import('./commands/distributed.js'),
-  },
+  // dev:         { summary: '...', load: () => import('./commands/dev.js') },
+  // standalone:  { summary: '...', load: () => import('./commands/standalone.js') },
+  // distributed: { summary: '...', load: () => import('./commands/distributed.js') },
 };
 
 function usage(): string {
