@@ -201,9 +201,14 @@ export class DistributedHerder extends WorkerHerder {
 
   // ------------------------------------------------------------------ forwarding
 
+  /**
+   * The leader writes whenever it is asked (it is the config topic's only writer); a follower can
+   * forward only once it knows the leader, so during a rebalance it answers 409 at once.
+   */
   #requireStable(): void {
+    if (this.isLeader()) return;
     if (this.#rebalancing) throw new RebalanceNeededError();
-    if (!this.#leaderUrl && !this.isLeader()) {
+    if (!this.#leaderUrl) {
       throw new RebalanceNeededError('Cannot complete request because the leader is unknown (typically caused by a worker rebalance)');
     }
   }

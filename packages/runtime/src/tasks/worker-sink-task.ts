@@ -1,4 +1,4 @@
-import { Consumer } from '@platformatic/kafka';
+import { Admin, Consumer } from '@platformatic/kafka';
 import {
   type ConnectRecord,
   type ErrantRecordReporter,
@@ -57,6 +57,7 @@ export class WorkerSinkTask extends WorkerTask {
   #rawByOrigin = new Map<string, RawRecord>();
   #groupError: Error | null = null;
   #regexTimer: NodeJS.Timeout | null = null;
+  #admin: Admin | null = null;
 
   constructor(deps: WorkerSinkTaskDeps) {
     super(deps);
@@ -121,22 +122,25 @@ export class WorkerSinkTask extends WorkerTask {
     });
     await d.task.start(d.taskConfig);
     await this.#subscribe();
-    if (d.topicsRegex) {
+    if (d.topicsRegex || d.topics.some((t) => !this.#group!.topics.current.includes(t))) {
       this.#regexTimer = setInterval(() => {
-        void this.#subscribe().catch((e: unknown) => this.logger.warn({ err: String(e) }, 'topic regex refresh failed'));
-      }, 30_000);
+        void this.#subscribe()
+          .then(() => {
+            // Waiting only for named topics to appear: stop looking once they all have.
+            if (!d.topicsRegex && d.topics.every((t) => this.#group!.topics.current.includes(t)) && this.#regexTimer) clearInterval(this.#regexTimer);
+          })
+          .catch((e: unknown) => this.logger.warn({ err: String(e) }, 'topic subscription refresh failed'));
+      }, d.topicsRegex ? 30_000 : 2_000);
       this.#regexTimer.unref();
     }
   }
 
   async #subscribe(): Promise<void> {
     const d = this.#d;
-    let topics = d.topics;
-    if (d.topicsRegex) {
-      const md = await this.#group!.metadata({ topics: [], forceUpdate: true });
-      const all = await this.#listTopics(md);
-      topics = [...new Set([...d.topics, ...all.filter((t) => d.topicsRegex!.test(t))])];
-    }
+    // Only topics that exist can be subscribed; the rest are picked up when they appear.
+    const existing = await this.#listTopics();
+    let topics = d.topics.filter((t) => existing.includes(t));
+    if (d.topicsRegex) topics = [...new Set([...topics, ...existing.filter((t) => d.topicsRegex!.test(t))])];
     const current = new Set(this.#group!.topics.current);
     const changed = topics.length !== current.size || topics.some((t) => !current.has(t));
     if (!changed && this.#group!.memberId) return;
@@ -151,14 +155,9 @@ export class WorkerSinkTask extends WorkerTask {
     this.#assignmentDirty = true;
   }
 
-  async #listTopics(_md: unknown): Promise<string[]> {
-    const { Admin } = await import('@platformatic/kafka');
-    const admin = new Admin({ clientId: `${this.#d.clientId}-admin`, bootstrapBrokers: this.#d.bootstrapServers });
-    try {
-      return (await admin.listTopics({ includeInternals: false })).filter((t) => !t.startsWith('__'));
-    } finally {
-      await admin.close().catch(() => undefined);
-    }
+  async #listTopics(): Promise<string[]> {
+    this.#admin ??= new Admin({ clientId: `${this.#d.clientId}-admin`, bootstrapBrokers: this.#d.bootstrapServers });
+    return (await this.#admin.listTopics({ includeInternals: false })).filter((t) => !t.startsWith('__'));
   }
 
   protected onStopRequested(): void {
@@ -379,6 +378,7 @@ export class WorkerSinkTask extends WorkerTask {
       await this.#group.close().catch(() => undefined);
     }
     await this.#reader?.close();
+    await this.#admin?.close().catch(() => undefined);
     this.deps.transforms.close();
     await this.deps.tolerance.close();
   }

@@ -286,14 +286,33 @@ export class WorkerSourceTask extends WorkerTask {
     let count = this.#partitionCounts.get(topic);
     if (count === undefined) {
       if (!this.#topicsUsed.has(topic)) await this.#d.ensureTopic(topic);
-      const md = await this.#producer!.metadata({ topics: [topic], autocreateTopics: false, forceUpdate: true });
-      count = md.topics.get(topic)?.partitionsCount ?? 1;
+      count = await this.#partitionCount(topic);
       this.#partitionCounts.set(topic, count);
     }
     if (key) return (murmur2(key) & 0x7fffffff) % count;
     const next = ((this.#roundRobin.get(topic) ?? -1) + 1) % count;
     this.#roundRobin.set(topic, next);
     return next;
+  }
+
+  /**
+   * Partition count of a topic. Asking for metadata lets the broker create a missing topic when
+   * auto.create.topics.enable is on (the Java producer's default behaviour Kafka Connect relies on);
+   * a just-created topic may need a moment before it has leaders.
+   */
+  async #partitionCount(topic: string): Promise<number> {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      try {
+        const md = await this.#producer!.metadata({ topics: [topic], autocreateTopics: true, forceUpdate: true });
+        const t = md.topics.get(topic);
+        if (t && t.partitions.every((p) => p && p.leader >= 0)) return t.partitionsCount;
+      } catch (err) {
+        if (Date.now() > deadline) throw err;
+      }
+      if (Date.now() > deadline) throw new Error(`Topic ${topic} has no partition leaders after 30 s`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
   }
 
   async #send(batch: Array<{ msg: OutMessage; sub: ReturnType<SubmittedRecords['submit']>; record: SourceRecord }>): Promise<void> {
