@@ -23,9 +23,18 @@ const COMMANDS: Record<string, CommandEntry> = {
     summary: 'up|down|status|prepare [--json]: Kafka, S3, Postgres and Redis on loopback for dev and tests',
     load: () => import('./commands/services.js'),
   },
-  // dev:         { summary: '...', load: () => import('./commands/dev.js') },
-  // standalone:  { summary: '...', load: () => import('./commands/standalone.js') },
-  // distributed: { summary: '...', load: () => import('./commands/distributed.js') },
+  dev: {
+    summary: '[--port=8083]: services, a worker on :8083 and a demo pipeline (the quick start)',
+    load: () => import('./commands/dev.js'),
+  },
+  standalone: {
+    summary: 'worker.properties [connector.json|.properties ...]: a standalone worker',
+    load: () => import('./commands/standalone.js'),
+  },
+  distributed: {
+    summary: 'worker.properties: a worker in distributed mode',
+    load: () => import('./commands/distributed.js'),
+  },
 };
 
 function usage(): string {
