@@ -60,9 +60,16 @@ interface RunningConnector {
   loggerName: string;
 }
 
-/** Trace text as Kafka Connect stores it in status records. */
-function trace(err: Error): string {
-  return err.stack ?? `${err.name}: ${err.message}`;
+/** Trace text as Kafka Connect stores it in status records: the stack, then each cause. */
+export function trace(err: Error): string {
+  let out = err.stack ?? `${err.name}: ${err.message}`;
+  let cause = err.cause;
+  for (let depth = 0; cause && depth < 10; depth++) {
+    const c = cause instanceof Error ? cause : new Error(String(cause));
+    out += `\nCaused by: ${c.stack ?? `${c.name}: ${c.message}`}`;
+    cause = c.cause;
+  }
+  return out;
 }
 
 /**

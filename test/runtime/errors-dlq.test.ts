@@ -1,0 +1,157 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { type ConnectRuntime, type DistributedHerder, startDistributed } from '@tributary/runtime';
+import { Kafka, type KafkaMessage } from 'kafkajs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { eventually, kafkaBootstrap, unique } from '../helpers.js';
+
+const running: ConnectRuntime[] = [];
+afterEach(async () => {
+  while (running.length) await running.pop()!.stop();
+});
+
+async function worker(name: string): Promise<ConnectRuntime> {
+  const rt = await startDistributed({
+    'bootstrap.servers': kafkaBootstrap().join(','),
+    'group.id': name,
+    'config.storage.topic': `${name}-configs`,
+    'offset.storage.topic': `${name}-offsets`,
+    'status.storage.topic': `${name}-status`,
+    'config.storage.replication.factor': '1',
+    'offset.storage.replication.factor': '1',
+    'status.storage.replication.factor': '1',
+    'offset.storage.partitions': '5',
+    'status.storage.partitions': '2',
+    'offset.flush.interval.ms': '500',
+    listeners: 'http://127.0.0.1:18084',
+    'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
+    'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
+    'value.converter.schemas.enable': 'false',
+  });
+  running.push(rt);
+  await eventually(() => !(rt.herder as DistributedHerder).rebalancing, { what: 'first assignment' });
+  return rt;
+}
+
+/** 100 good JSON records with 10 malformed ones mixed in, written with kafkajs. */
+async function produceMixed(topic: string): Promise<{ good: number[]; bad: string[] }> {
+  const kafka = new Kafka({ clientId: 'dlq-test', brokers: kafkaBootstrap(), logLevel: 0 });
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: 1 }] });
+  await admin.disconnect();
+  const producer = kafka.producer();
+  await producer.connect();
+  const good: number[] = [];
+  const bad: string[] = [];
+  const messages: Array<{ key: string; value: string }> = [];
+  for (let i = 0; i < 110; i++) {
+    if (i % 11 === 5) {
+      const v = `{"id": ${i}, oops`;
+      bad.push(v);
+      messages.push({ key: `k${i}`, value: v });
+    } else {
+      good.push(i);
+      messages.push({ key: `k${i}`, value: JSON.stringify({ id: i }) });
+    }
+  }
+  await producer.send({ topic, messages });
+  await producer.disconnect();
+  return { good, bad };
+}
+
+async function readTopic(topic: string, expected: number): Promise<KafkaMessage[]> {
+  const kafka = new Kafka({ clientId: 'dlq-check', brokers: kafkaBootstrap(), logLevel: 0 });
+  const consumer = kafka.consumer({ groupId: unique('dlq-check') });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const out: KafkaMessage[] = [];
+  await new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`${out.length}/${expected} in ${topic}`)), 30_000);
+    void consumer.run({
+      eachMessage: async ({ message }) => {
+        out.push(message);
+        if (out.length >= expected) {
+          clearTimeout(t);
+          resolve();
+        }
+      },
+    });
+  });
+  await consumer.disconnect();
+  return out;
+}
+
+describe('errors.tolerance and the dead letter queue', () => {
+  it('with tolerance all, good records reach the sink and every bad one lands in the DLQ with context headers', async () => {
+    const name = unique('dlq');
+    const topic = `${name}-in`;
+    const dlq = `${name}-dlq`;
+    const out = path.join(mkdtempSync(path.join(os.tmpdir(), `${name}-`)), 'out.txt');
+    const { good, bad } = await produceMixed(topic);
+    const rt = await worker(name);
+    await rt.herder.putConnectorConfig(
+      'sink',
+      {
+        'connector.class': 'FileStreamSink',
+        topics: topic,
+        file: out,
+        'errors.tolerance': 'all',
+        'errors.deadletterqueue.topic.name': dlq,
+        'errors.deadletterqueue.topic.replication.factor': '1',
+        'errors.deadletterqueue.context.headers.enable': 'true',
+        'errors.log.enable': 'true',
+      },
+      { allowReplace: false },
+    );
+    await eventually(() => readFileSync(out, 'utf8').split('\n').filter(Boolean).length >= good.length, { what: 'good records in the sink', timeoutMs: 60_000 });
+    const written = readFileSync(out, 'utf8').split('\n').filter(Boolean);
+    expect(written).toHaveLength(good.length);
+    expect(written.map((l) => Number(/id=(\d+)|"id":\s*(\d+)/.exec(l)?.slice(1).find(Boolean)))).toEqual(good);
+
+    const dead = await readTopic(dlq, bad.length);
+    expect(dead.map((m) => m.value!.toString())).toEqual(bad);
+    const h = (m: KafkaMessage, k: string): string => String(m.headers?.[`__connect.errors.${k}`]);
+    const first = dead[0]!;
+    expect(h(first, 'topic')).toBe(topic);
+    expect(h(first, 'partition')).toBe('0');
+    expect(h(first, 'offset')).toBe('5');
+    expect(h(first, 'connector.name')).toBe('sink');
+    expect(h(first, 'task.id')).toBe('0');
+    expect(h(first, 'stage')).toBe('VALUE_CONVERTER');
+    expect(h(first, 'class.name')).toBe('org.apache.kafka.connect.json.JsonConverter');
+    expect(h(first, 'exception.class.name')).toMatch(/Exception|Error/);
+    expect(h(first, 'exception.message').length).toBeGreaterThan(0);
+    expect(h(first, 'exception.stacktrace').length).toBeGreaterThan(0);
+    expect(first.key!.toString()).toBe('k5');
+
+    const status = await rt.herder.connectorStatus('sink');
+    expect(status.tasks[0]!.state).toBe('RUNNING');
+    const metrics = await rt.metrics.render();
+    expect(metrics).toMatch(new RegExp(`kafka_connect_task_error_metrics_total_records_skipped\\{connector="sink",task="0"\\} ${bad.length}`));
+    expect(metrics).toMatch(new RegExp(`kafka_connect_task_error_metrics_deadletterqueue_produce_requests\\{connector="sink",task="0"\\} ${bad.length}`));
+  });
+
+  it('with tolerance none, the first bad record fails the task and its trace is in the status', async () => {
+    const name = unique('nodlq');
+    const topic = `${name}-in`;
+    const out = path.join(mkdtempSync(path.join(os.tmpdir(), `${name}-`)), 'out.txt');
+    await produceMixed(topic);
+    const rt = await worker(name);
+    await rt.herder.putConnectorConfig('sink', { 'connector.class': 'FileStreamSink', topics: topic, file: out }, { allowReplace: false });
+    const failed = await eventually(
+      async () => {
+        const s = await rt.herder.connectorStatus('sink');
+        return s.tasks[0]?.state === 'FAILED' ? s : null;
+      },
+      { what: 'task FAILED', timeoutMs: 60_000 },
+    );
+    expect(failed.connector.state).toBe('RUNNING');
+    expect(failed.tasks[0]!.trace).toMatch(/Tolerance exceeded in error handler/);
+    expect(failed.tasks[0]!.trace).toMatch(/Caused by: .*Converting byte\[\] to Kafka Connect data failed/);
+    // Nothing past the poison record was written (records of the same fetch before it may be).
+    const written = readFileSync(out, 'utf8').split('\n').filter(Boolean);
+    expect(written.length).toBeLessThanOrEqual(5);
+  });
+});
