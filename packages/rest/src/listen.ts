@@ -49,6 +49,8 @@ export interface StartRestServerOptions extends RestServerOptions {
   listeners?: string | readonly string[];
   /** Key and certificate for https listeners. */
   tls?: TlsOptions;
+  /** Adds routes or hooks (e.g. GET /metrics) before the app starts serving. */
+  configure?(app: FastifyInstance): void | Promise<void>;
 }
 
 export interface RunningRestServer {
@@ -71,6 +73,7 @@ export async function startRestServer(options: StartRestServerOptions): Promise<
     throw new Error('An https listener needs a TLS key and certificate (tls option)');
   }
   const app = createRestServer(options);
+  await options.configure?.(app);
   await app.ready();
   const servers: Server[] = [];
   const urls: string[] = [];
