@@ -53,6 +53,8 @@ export interface WorkerOptions {
 interface RunningConnector {
   name: string;
   config: Record<string, string>;
+  /** The config with placeholders resolved, as the connector saw it. */
+  resolved: Record<string, string>;
   connector: Connector;
   state: ConnectorState;
   targetState: TargetState;
@@ -150,7 +152,7 @@ export class Worker {
       await this.#putConnectorStatus(name, 'FAILED', err as Error);
       return false;
     }
-    const rc: RunningConnector = { name, config, connector, state: 'UNASSIGNED', targetState, logger, loggerName };
+    const rc: RunningConnector = { name, config, resolved: config, connector, state: 'UNASSIGNED', targetState, logger, loggerName };
     this.#connectors.set(name, rc);
     const ctx = {
       logger,
@@ -170,7 +172,8 @@ export class Worker {
       return true;
     }
     try {
-      await connector.start(await this.opts.resolveConfig(config));
+      rc.resolved = await this.opts.resolveConfig(config);
+      await connector.start(rc.resolved);
       rc.state = targetState === 'PAUSED' ? 'PAUSED' : 'RUNNING';
       logger.info({ state: rc.state }, 'connector started');
       await this.#putConnectorStatus(name, rc.state);
@@ -187,7 +190,7 @@ export class Worker {
   async connectorTaskConfigs(name: string, maxTasks: number): Promise<Record<string, string>[]> {
     const rc = this.#connectors.get(name);
     if (!rc || rc.state === 'FAILED' || rc.state === 'STOPPED') return [];
-    const configs = await rc.connector.taskConfigs(maxTasks);
+    const configs = (await rc.connector.taskConfigs(maxTasks)).map((c) => this.#reverseTransform(rc.config, rc.resolved, c));
     if (configs.length > maxTasks && rc.config['tasks.max.enforce'] !== 'false') {
       throw new Error(`The connector ${name} has generated ${configs.length} tasks, which is greater than ${maxTasks}, the maximum number of tasks it is configured to create.`);
     }
@@ -200,6 +203,18 @@ export class Worker {
       }
       return out;
     });
+  }
+
+  /**
+   * Puts the connector's ${provider:...} placeholders back where a task config carries the
+   * resolved secret (Kafka Connect's reverseTransform), so the config topic never stores it.
+   */
+  #reverseTransform(raw: Readonly<Record<string, string>>, resolved: Readonly<Record<string, string>>, task: Record<string, string>): Record<string, string> {
+    const out = { ...task };
+    for (const [k, v] of Object.entries(raw)) {
+      if (v.includes('${') && resolved[k] !== v && out[k] === resolved[k]) out[k] = v;
+    }
+    return out;
   }
 
   async setConnectorTargetState(name: string, state: TargetState): Promise<void> {
