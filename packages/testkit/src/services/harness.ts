@@ -1,16 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  ensureKafka,
-  KAFKA_HOST,
-  KAFKA_PORT,
-  kafkaAnswers,
-  kafkaFiles,
-  kafkaJars,
-  kafkaState,
-  stopKafka,
-} from './kafka.js';
+import { ensureKafka, KAFKA_HOST, kafkaAnswers, kafkaFiles, kafkaJars, kafkaState, stopKafka } from './kafka.js';
 import { fetchJars } from './maven.js';
 import { type HarnessPaths, harnessPaths } from './paths.js';
 import { DEFAULT_PG_URL, ensurePostgres, pgAnswers, redactUrl } from './postgres.js';
@@ -78,9 +69,9 @@ function context(opts: ServicesOptions) {
   };
 }
 
-function endpointsOf(o: ServiceOverrides, s3Port: number | undefined): ServiceEndpoints {
+function endpointsOf(o: ServiceOverrides, s3Port: number | undefined, kafkaPort: number): ServiceEndpoints {
   return {
-    kafka: { bootstrap: o.kafka ?? `${KAFKA_HOST}:${KAFKA_PORT}` },
+    kafka: { bootstrap: o.kafka ?? `${KAFKA_HOST}:${kafkaPort}` },
     s3: o.s3 ?? {
       endpoint: s3Port === undefined ? '' : s3Endpoint(s3Port),
       accessKeyId: S3_ACCESS_KEY_ID,
@@ -126,7 +117,7 @@ async function upLocked(
   if (failures.length > 0) {
     throw new Error(`services up failed:\n${failures.map((e) => `- ${e.message}`).join('\n')}`);
   }
-  return { endpoints: endpointsOf(o, s3Port), started };
+  return { endpoints: endpointsOf(o, s3Port, paths.kafkaPort), started };
 }
 
 /**
@@ -232,7 +223,7 @@ export async function servicesStatus(opts: ServicesOptions = {}): Promise<Servic
 
   const kafka = async (): Promise<ServiceState> => {
     if (o.kafka) return { name: 'kafka', running: await kafkaAnswers(o.kafka), manager: 'env', endpoint: o.kafka };
-    const endpoint = `${KAFKA_HOST}:${KAFKA_PORT}`;
+    const endpoint = `${KAFKA_HOST}:${paths.kafkaPort}`;
     const s = await kafkaState(paths);
     switch (s.state) {
       case 'harness':
@@ -294,7 +285,7 @@ export async function servicesStatus(opts: ServicesOptions = {}): Promise<Servic
   const services = { kafka: k, s3: s, postgres: p, redis: r };
   const running = k.running && s.running && p.running && r.running;
   const port = o.s3 ? undefined : (await s3State(paths)).port;
-  return { running, endpoints: running ? endpointsOf(o, port) : null, services };
+  return { running, endpoints: running ? endpointsOf(o, port, paths.kafkaPort) : null, services };
 }
 
 /** Sets KAFKA_BOOTSTRAP_SERVERS, S3_ENDPOINT (+ keys), PG_URL and REDIS_URL so child processes find the services. */
@@ -311,7 +302,7 @@ export function exportEndpoints(endpoints: ServiceEndpoints, env: NodeJS.Process
 export function endpointsFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceEndpoints | undefined {
   const o = serviceOverrides(env);
   if (!o.kafka || !o.s3 || !o.postgres || !o.redis) return undefined;
-  return endpointsOf(o, undefined);
+  return endpointsOf(o, undefined, 9092);
 }
 
 /** Options for `new S3Client(...)` from @aws-sdk/client-s3 that work against S3Proxy, MinIO and other S3-compatible stores. */

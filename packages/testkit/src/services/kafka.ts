@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { probeKafka, warmCoordinators } from './kafka-wire.js';
 import { checkJava, fetchJars, jarSet, javaBin } from './maven.js';
@@ -20,8 +20,6 @@ import {
 import type { ServiceOwner } from './types.js';
 
 export const KAFKA_HOST = '127.0.0.1';
-export const KAFKA_PORT = 9092;
-export const KAFKA_CONTROLLER_PORT = 9093;
 
 export function kafkaJars(paths: HarnessPaths) {
   return jarSet(paths.root, paths.cacheDir, 'kafka', 'kafka.version');
@@ -37,12 +35,15 @@ export interface KafkaFiles {
   log: string;
   config: string;
   log4j: string;
-  /** Cluster id and Kafka version the data directory was formatted with; written after a complete format. */
+  /** Class data sharing archive, dumped when the first broker of this Kafka version exits: faster JVM starts. */
+  cds: string;
+  /** Cluster id and `<Kafka version>@<controller port>` the storage was formatted with; written after a complete format. */
   formatted: string;
 }
 
 export function kafkaFiles(paths: HarnessPaths): KafkaFiles {
   const dir = join(paths.stateDir, 'kafka');
+  const version = kafkaJars(paths).version;
   return {
     dir,
     data: join(dir, 'data'),
@@ -53,16 +54,17 @@ export function kafkaFiles(paths: HarnessPaths): KafkaFiles {
     config: join(dir, 'server.properties'),
     log4j: join(dir, 'log4j2.properties'),
     formatted: join(dir, 'formatted'),
+    cds: join(dir, `kafka-${version}.jsa`),
   };
 }
 
-function serverProperties(dataDir: string): string {
+function serverProperties(dataDir: string, port: number, controllerPort: number): string {
   const props: Record<string, string | number | boolean> = {
     'process.roles': 'broker,controller',
     'node.id': 1,
-    'controller.quorum.bootstrap.servers': `${KAFKA_HOST}:${KAFKA_CONTROLLER_PORT}`,
-    listeners: `PLAINTEXT://${KAFKA_HOST}:${KAFKA_PORT},CONTROLLER://${KAFKA_HOST}:${KAFKA_CONTROLLER_PORT}`,
-    'advertised.listeners': `PLAINTEXT://${KAFKA_HOST}:${KAFKA_PORT},CONTROLLER://${KAFKA_HOST}:${KAFKA_CONTROLLER_PORT}`,
+    'controller.quorum.bootstrap.servers': `${KAFKA_HOST}:${controllerPort}`,
+    listeners: `PLAINTEXT://${KAFKA_HOST}:${port},CONTROLLER://${KAFKA_HOST}:${controllerPort}`,
+    'advertised.listeners': `PLAINTEXT://${KAFKA_HOST}:${port},CONTROLLER://${KAFKA_HOST}:${controllerPort}`,
     'controller.listener.names': 'CONTROLLER',
     'inter.broker.listener.name': 'PLAINTEXT',
     'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
@@ -114,19 +116,19 @@ export async function kafkaState(paths: HarnessPaths): Promise<KafkaState> {
   const f = kafkaFiles(paths);
   const pid = readPid(f.pid);
   const ours = pid !== undefined && (await isOurProcess(pid, f.config));
-  const probe = await probeKafka(KAFKA_HOST, KAFKA_PORT);
+  const probe = await probeKafka(KAFKA_HOST, paths.kafkaPort);
   if (ours) return { state: 'harness', pid, ready: probe.kind === 'kafka' && probe.ready, owner: readOwner(f.owner) };
   if (probe.kind === 'kafka') return { state: 'external' };
   if (probe.kind === 'other') return { state: 'other', reason: probe.reason };
   return { state: 'stopped' };
 }
 
-/** True when `dir` holds a complete format matching the recorded cluster id and Kafka version. */
-function isFormatted(f: KafkaFiles, dir: string, version: string): boolean {
+/** True when `dir` holds a complete format matching the recorded cluster id and format key (version@controller port). */
+function isFormatted(f: KafkaFiles, dir: string, key: string): boolean {
   const recorded = readText(f.formatted)?.trim().split(/\s+/);
   const meta = readText(join(dir, 'meta.properties'));
   if (recorded?.length !== 2 || !meta) return false;
-  const [clusterId, formattedVersion] = recorded;
+  const [clusterId, formattedKey] = recorded;
   const props = new Map(
     meta
       .split('\n')
@@ -134,7 +136,7 @@ function isFormatted(f: KafkaFiles, dir: string, version: string): boolean {
       .map((l) => [l.slice(0, l.indexOf('=')).trim(), l.slice(l.indexOf('=') + 1).trim()] as const),
   );
   return (
-    formattedVersion === version &&
+    formattedKey === key &&
     props.get('cluster.id') === clusterId &&
     props.get('node.id') === '1' &&
     existsSync(join(dir, '__cluster_metadata-0'))
@@ -196,9 +198,16 @@ async function format(f: KafkaFiles, libs: string, version: string, log: (line: 
 
 function startBroker(f: KafkaFiles, libs: string): number {
   writeText(f.log, `--- starting Kafka ${new Date().toISOString()}\n`);
+  // Class data sharing: the first broker dumps the classes it loaded when it exits cleanly (stopKafka then
+  // moves the dump into place); later brokers map them and start faster. A stale archive is ignored by the JVM.
+  rmSync(`${f.cds}.tmp`, { force: true });
+  const cds = existsSync(f.cds) ? `-XX:SharedArchiveFile=${f.cds}` : `-XX:ArchiveClassesAtExit=${f.cds}.tmp`;
   const pid = spawnDetached(
     javaBin(),
     [
+      cds,
+      '-Xlog:cds=off',
+      '-Xlog:cds+dynamic=off',
       '-Xms256m',
       '-Xmx512m',
       '-XX:+UseG1GC',
@@ -217,12 +226,12 @@ function startBroker(f: KafkaFiles, libs: string): number {
   return pid;
 }
 
-async function waitReady(pid: number, f: KafkaFiles, timeoutMs: number): Promise<void> {
+async function waitReady(pid: number, f: KafkaFiles, port: number, timeoutMs: number): Promise<void> {
   await waitFor(
-    `Kafka on ${KAFKA_HOST}:${KAFKA_PORT}`,
+    `Kafka on ${KAFKA_HOST}:${port}`,
     timeoutMs,
     async () => {
-      const p = await probeKafka(KAFKA_HOST, KAFKA_PORT, 2000);
+      const p = await probeKafka(KAFKA_HOST, port, 2000);
       return p.kind === 'kafka' && p.ready ? true : undefined;
     },
     {
@@ -243,6 +252,8 @@ export async function ensureKafka(
 ): Promise<boolean> {
   const f = kafkaFiles(paths);
   const jars = kafkaJars(paths);
+  const port = paths.kafkaPort;
+  const controllerPort = paths.kafkaControllerPort;
   const state = await kafkaState(paths);
   if (state.state === 'harness') {
     if (owner === 'persistent') writeText(f.owner, 'persistent\n');
@@ -250,39 +261,41 @@ export async function ensureKafka(
     // Ours but not answering: still starting (a run killed mid-start), or hung. Give it a little while.
     log(`Kafka (pid ${state.pid}) is running but not ready yet; waiting`);
     try {
-      await waitReady(state.pid, f, 30_000);
+      await waitReady(state.pid, f, port, 30_000);
       return false;
     } catch {
       log(`Kafka (pid ${state.pid}) did not become ready; restarting it`);
       await stopProcess(state.pid, 10_000);
     }
   } else if (state.state === 'external') {
-    log(`Kafka already answers on ${KAFKA_HOST}:${KAFKA_PORT} (not started by tributary); reusing it`);
+    log(`Kafka already answers on ${KAFKA_HOST}:${port} (not started by tributary); reusing it`);
     return false;
   } else if (state.state === 'other') {
     throw new Error(
-      `${KAFKA_HOST}:${KAFKA_PORT} is in use by something that is not a Kafka broker (${state.reason}). ` +
+      `${KAFKA_HOST}:${port} is in use by something that is not a Kafka broker (${state.reason}). ` +
         'Stop it, or point the harness at a Kafka elsewhere with KAFKA_BOOTSTRAP_SERVERS.',
     );
   }
   rmSync(f.pid, { force: true });
-  const controller = await probeKafka(KAFKA_HOST, KAFKA_CONTROLLER_PORT, 1000);
+  const controller = await probeKafka(KAFKA_HOST, controllerPort, 1000);
   if (controller.kind !== 'closed') {
-    throw new Error(`${KAFKA_HOST}:${KAFKA_CONTROLLER_PORT} (the KRaft controller port) is already in use`);
+    throw new Error(`${KAFKA_HOST}:${controllerPort} (the KRaft controller port) is already in use`);
   }
   await checkJava();
   const libs = await fetchJars(jars, log);
   mkdirSync(f.dir, { recursive: true });
-  writeText(f.config, serverProperties(f.data));
+  writeText(f.config, serverProperties(f.data, port, controllerPort));
   writeText(f.log4j, LOG4J2);
-  const hadData = await prepareStorage(f, libs, jars.version, log);
+  // The standalone format records the controller's endpoint, so a new controller port means a new format.
+  const formatKey = `${jars.version}@${controllerPort}`;
+  const hadData = await prepareStorage(f, libs, formatKey, log);
 
   const started = Date.now();
-  log(`starting Kafka ${jars.version} on ${KAFKA_HOST}:${KAFKA_PORT} (log: ${f.log})`);
+  log(`starting Kafka ${jars.version} on ${KAFKA_HOST}:${port} (log: ${f.log})`);
   let pid = startBroker(f, libs);
   writeText(f.owner, `${owner}\n`);
   try {
-    await waitReady(pid, f, 90_000);
+    await waitReady(pid, f, port, 90_000);
   } catch (err) {
     await stopProcess(pid, 5_000);
     const text = tail(f.log, 200);
@@ -290,12 +303,12 @@ export async function ensureKafka(
     // Data left by a broker that was killed mid-write can keep it from starting: start over once, empty.
     log(`Kafka did not start on its existing data (${(err as Error).message.split('\n')[0]}); starting empty`);
     rmSync(f.data, { recursive: true, force: true });
-    await prepareStorage(f, libs, jars.version, log);
+    await prepareStorage(f, libs, formatKey, log);
     pid = startBroker(f, libs);
-    await waitReady(pid, f, 90_000);
+    await waitReady(pid, f, port, 90_000);
   }
   const answering = Date.now();
-  if (!(await warmCoordinators(KAFKA_HOST, KAFKA_PORT, 30_000))) {
+  if (!(await warmCoordinators(KAFKA_HOST, port, 30_000))) {
     log('Kafka group/transaction coordinators are not ready yet; clients will retry');
   }
   const secs = (ms: number): string => (ms / 1000).toFixed(1);
@@ -316,7 +329,10 @@ export async function stopKafka(paths: HarnessPaths, purge: boolean, log: (line:
     const how = await stopProcess(pid, 30_000);
     if (how === 'killed') log('Kafka did not stop within 30s; killed it');
     stopped = true;
+    // A class data sharing dump is complete only when the JVM exited by itself.
+    if (how === 'terminated' && existsSync(`${f.cds}.tmp`)) renameSync(`${f.cds}.tmp`, f.cds);
   }
+  rmSync(`${f.cds}.tmp`, { force: true });
   rmSync(f.pid, { force: true });
   rmSync(f.owner, { force: true });
   // The next start copies the pristine format back.

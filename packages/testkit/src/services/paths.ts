@@ -9,6 +9,10 @@ export interface HarnessPaths {
   root: string;
   cacheDir: string;
   stateDir: string;
+  /** Kafka's client port: `$TRIBUTARY_KAFKA_PORT`, default 9092. */
+  kafkaPort: number;
+  /** The KRaft controller port: `$TRIBUTARY_KAFKA_CONTROLLER_PORT`, default the client port + 1. */
+  kafkaControllerPort: number;
 }
 
 /** The repository root: `$TRIBUTARY_ROOT`, else the nearest ancestor of this file that holds scripts/kafka/pom.xml. */
@@ -32,7 +36,16 @@ export function harnessPaths(opts: ServicesOptions = {}): HarnessPaths {
     opts.cacheDir ?? env.TRIBUTARY_CACHE_DIR ?? join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'tributary'),
   );
   const stateDir = resolve(opts.stateDir ?? env.TRIBUTARY_STATE_DIR ?? join(cacheDir, 'run'));
-  return { root: repoRoot(), cacheDir, stateDir };
+  const kafkaPort = portFrom(env.TRIBUTARY_KAFKA_PORT, 9092);
+  const kafkaControllerPort = portFrom(env.TRIBUTARY_KAFKA_CONTROLLER_PORT, kafkaPort + 1);
+  return { root: repoRoot(), cacheDir, stateDir, kafkaPort, kafkaControllerPort };
+}
+
+function portFrom(value: string | undefined, fallback: number): number {
+  if (!value) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0 || n > 65535) throw new Error(`not a port: ${value}`);
+  return n;
 }
 
 /** Reads `<name>` from the `<properties>` of a pom.xml. */
