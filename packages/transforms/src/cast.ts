@@ -167,9 +167,12 @@ function parseJavaFloat(s: string): number {
   return Number(t);
 }
 
-function castToInteger(value: unknown, bits: number): number | bigint {
-  if (typeof value === 'number')
-    return Number.isInteger(value) ? fromBigint(BigInt.asIntN(bits, BigInt(value))) : narrowDouble(value, bits);
+function castToInteger(value: unknown, bits: number, floating = false): number | bigint {
+  if (typeof value === 'number') {
+    return Number.isInteger(value) && !floating
+      ? fromBigint(BigInt.asIntN(bits, BigInt(value)))
+      : narrowDouble(value, bits);
+  }
   if (typeof value === 'bigint') return fromBigint(BigInt.asIntN(bits, value));
   if (value instanceof BigDecimal) {
     const truncated =
@@ -247,7 +250,7 @@ export function castValueToType(schema: Schema | null, value: unknown, target: S
     case 'int16':
     case 'int32':
     case 'int64':
-      return castToInteger(v, BITS[target]!);
+      return castToInteger(v, BITS[target]!, inferred === 'float32' || inferred === 'float64');
     case 'float32':
       return castToFloat(v, 32);
     case 'float64':
