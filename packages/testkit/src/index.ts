@@ -1,1 +1,2 @@
 export * from './services/index.js';
+export * from './driver/index.js';
