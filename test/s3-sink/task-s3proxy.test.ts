@@ -102,7 +102,7 @@ describe('S3SinkTask against S3Proxy', () => {
     }
     expect(await listKeys(s3.client, bucket)).toEqual(keys);
     const after = await Promise.all(keys.map((k) => getBytes(s3.client, bucket, k)));
-    after.forEach((b, i) => expect(Buffer.from(b).equals(Buffer.from(before[i]!))).toBe(true));
+    for (const [i, b] of after.entries()) expect(Buffer.from(b).equals(Buffer.from(before[i]!))).toBe(true);
   });
 
   it('streams a file larger than s3.part.size as a multipart upload while it is written', async () => {
