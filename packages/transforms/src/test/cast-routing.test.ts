@@ -170,6 +170,7 @@ describe('RegexRouter', () => {
 
   it('requires the whole topic to match and supports named groups and escapes', () => {
     expect(route('foo', 'bar', 'foobar')).toBe('foobar');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Java replacement groups, not a template
     expect(route('(?<db>[^.]+)\\.(?<table>.+)', '${table}_from_${db}', 'inventory.customers')).toBe(
       'customers_from_inventory',
     );
@@ -187,6 +188,7 @@ describe('TimestampRouter', () => {
     const xf = new TimestampRouter();
     xf.configure({});
     expect(xf.apply(sourceRecord({ topic: 'test', timestamp: 1483425001864 }))!.topic).toBe('test-20170103');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Kafka Connect placeholders, not a template
     xf.configure({ 'topic.format': 'logs_${timestamp}_${topic}', 'timestamp.format': "yyyy-MM-dd'T'HH" });
     expect(xf.apply(sourceRecord({ topic: 'app', timestamp: 1483425001864 }))!.topic).toBe('logs_2017-01-03T06_app');
     expect(() => xf.apply(sourceRecord({ topic: 'app', timestamp: null }))).toThrow(/Timestamp missing on record/);
