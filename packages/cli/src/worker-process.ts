@@ -12,6 +12,15 @@ export async function serveUntilSignalled(runtime: ConnectRuntime, onReady?: (ur
     listeners: runtime.listeners,
     loggerInstance: runtime.loggers.root as unknown as FastifyBaseLogger,
     advertisedUrl: `http://${runtime.workerId}`,
+    topicTrackingEnabled: runtime.topicTracking.enabled,
+    topicTrackingAllowReset: runtime.topicTracking.allowReset,
+    configure(app) {
+      // Prometheus scrape endpoint, next to the Kafka Connect API.
+      app.get('/metrics', async (_req, reply) => {
+        reply.header('content-type', runtime.metrics.contentType);
+        return runtime.metrics.render();
+      });
+    },
   });
   const url = rest.urls[0] ?? '';
   runtime.loggers.root.info({ urls: rest.urls, workerId: runtime.workerId }, 'REST server listening');

@@ -25,6 +25,8 @@ export interface ConnectRuntime {
   listeners: string[];
   /** Prometheus metrics of this worker (GET /metrics). */
   metrics: WorkerMetrics;
+  /** topic.tracking.enable / topic.tracking.allow.reset, for the REST layer. */
+  topicTracking: { enabled: boolean; allowReset: boolean };
   stop(): Promise<void>;
 }
 
@@ -76,6 +78,8 @@ async function assemble(
     'rest.advertised.listener': string | null;
     'plugin.path': string[];
     'topic.creation.enable': boolean;
+    'topic.tracking.enable': boolean;
+    'topic.tracking.allow.reset': boolean;
     'producer.max.buffered.records': number;
     'consumer.max.poll.records': number;
   },
@@ -142,6 +146,7 @@ async function assemble(
   return {
     herder,
     metrics,
+    topicTracking: { enabled: cfg['topic.tracking.enable'], allowReset: cfg['topic.tracking.allow.reset'] },
     plugins,
     loggers,
     workerId,

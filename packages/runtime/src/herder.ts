@@ -390,8 +390,10 @@ export class WorkerHerder implements Herder {
     const config = this.#requireConnector(snap, name);
     const plain = !request.includeTasks && !request.onlyFailed;
     const status = await this.connectorStatus(name);
-    const restartConnector = !request.onlyFailed || status.connector.state === 'FAILED';
-    const restartTasks = request.includeTasks ? status.tasks.filter((t) => !request.onlyFailed || t.state === 'FAILED').map((t) => t.id) : [];
+    // RESTARTING counts as failed here: in a cluster the leader marks what it will restart first.
+    const failed = (s: string): boolean => s === 'FAILED' || s === 'RESTARTING';
+    const restartConnector = !request.onlyFailed || failed(status.connector.state);
+    const restartTasks = request.includeTasks ? status.tasks.filter((t) => !request.onlyFailed || failed(t.state)).map((t) => t.id) : [];
     const result: ConnectorStateInfo | null = plain
       ? null
       : {
@@ -399,6 +401,7 @@ export class WorkerHerder implements Herder {
           connector: restartConnector ? { ...status.connector, state: 'RESTARTING' } : status.connector,
           tasks: status.tasks.map((t) => (restartTasks.includes(t.id) ? { ...t, state: 'RESTARTING' as const } : t)),
         };
+    await this.markRestarting(name, restartConnector, restartTasks);
     const work = this.#serial(async () => {
       const target = this.#snapshot().targetStates.get(name) ?? 'STARTED';
       if (restartConnector && this.isConnectorAssigned(name)) {
@@ -410,7 +413,6 @@ export class WorkerHerder implements Herder {
         const id = { connector: name, task: t };
         const tc = taskConfigs[t];
         if (!tc || !this.isTaskAssigned(id)) continue;
-        await this.#o.statusStore.putTask(name, t, { state: 'RESTARTING', trace: null, worker_id: this.#worker.opts.workerId, generation: this.#worker.generation });
         await this.#worker.startTask(id, config, tc, target);
         this.#runningTaskConfigs.set(Worker.taskKey(id), tc);
       }
@@ -420,6 +422,22 @@ export class WorkerHerder implements Herder {
     if (plain) await work;
     else void work.catch((e: unknown) => this.#logger.error({ connector: name, err: String(e) }, 'restart failed'));
     return result;
+  }
+
+  /**
+   * Writes RESTARTING for what a restart request covers before the request is answered, so a
+   * status read right after the 202 never shows the old state (the owner writes RUNNING later).
+   */
+  protected async markRestarting(name: string, connector: boolean, tasks: number[]): Promise<void> {
+    const gen = this.#worker.generation;
+    if (connector) {
+      const cur = this.#o.statusStore.connector(name);
+      await this.#o.statusStore.putConnector(name, { state: 'RESTARTING', trace: null, worker_id: cur?.worker_id ?? this.#worker.opts.workerId, generation: Math.max(gen, cur?.generation ?? 0) });
+    }
+    for (const t of tasks) {
+      const cur = this.#o.statusStore.task(name, t);
+      await this.#o.statusStore.putTask(name, t, { state: 'RESTARTING', trace: null, worker_id: cur?.worker_id ?? this.#worker.opts.workerId, generation: Math.max(gen, cur?.generation ?? 0) });
+    }
   }
 
   async restartTask(name: string, task: number): Promise<void> {
@@ -577,7 +595,12 @@ export class WorkerHerder implements Herder {
     const p = this.#o.plugins.find(plugin);
     if (!p) throw new NotFoundError(`Unknown plugin ${plugin}.`);
     const instance = p.descriptor.create() as { config?: () => { definitions(): ConfigKeyInfo[] } };
-    return instance.config?.().definitions() ?? [];
+    const own = instance.config?.().definitions() ?? [];
+    // As recent Kafka Connect: a connector's definitions include the framework's connector keys.
+    const kind = p.descriptor.kind;
+    if (kind !== 'source' && kind !== 'sink') return own;
+    const base = (kind === 'sink' ? SinkConnectorConfigDef : SourceConnectorConfigDef).definitions();
+    return [...base, ...own.filter((d) => !base.some((b) => b.name === d.name))];
   }
 
   async validateConnectorConfig(plugin: string, config: Record<string, string>): Promise<ConfigInfos> {
@@ -585,7 +608,7 @@ export class WorkerHerder implements Herder {
     if (cls !== undefined && cls !== plugin) {
       const a = this.#o.plugins.find(cls);
       const b = this.#o.plugins.find(plugin);
-      if (!a || !b || a !== b) throw new BadRequestError('Connector class specified in the path does not match the connector.class specified in the config');
+      if (!a || !b || a !== b) throw new BadRequestError(`Included connector type ${cls} does not match request type ${plugin}`);
     }
     return this.#validate({ ...config, 'connector.class': plugin }, plugin);
   }

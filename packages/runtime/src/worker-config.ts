@@ -69,6 +69,8 @@ const common = {
   'plugin.path': ConfigKeys.list({ default: [] }),
   'config.providers': ConfigKeys.list({ default: [] }),
   'topic.creation.enable': ConfigKeys.boolean({ default: true }),
+  'topic.tracking.enable': ConfigKeys.boolean({ default: true }),
+  'topic.tracking.allow.reset': ConfigKeys.boolean({ default: true }),
   'connector.client.config.override.policy': ConfigKeys.string({ default: 'All' }),
   'response.http.headers.config': ConfigKeys.string({ default: '' }),
   'producer.batch.size': ConfigKeys.int({ default: 16_384 }),

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ConfigException } from '@tributary/api';
-import { ConnectRestException, ForbiddenError, RebalanceNeededError } from '../errors.js';
+import { ConnectRestException, ForbiddenError, NotFoundError, RebalanceNeededError } from '../errors.js';
 import { type HerderOptions, WorkerHerder } from '../herder.js';
 import type {
   ConnectorInfo,
@@ -247,7 +247,9 @@ export class DistributedHerder extends WorkerHerder {
     this.#requireStable();
     if (this.isLeader()) return super.putConnectorConfig(name, config, options);
     if (!options.allowReplace) {
-      const info = await this.#forward<ConnectorInfo>('POST', '/connectors', { name, config, ...(options.initialState ? { initial_state: options.initialState } : {}) });
+      // The REST API names target states RUNNING/PAUSED/STOPPED.
+      const initial = options.initialState === 'STARTED' ? 'RUNNING' : options.initialState;
+      const info = await this.#forward<ConnectorInfo>('POST', '/connectors', { name, config, ...(initial ? { initial_state: initial } : {}) });
       return { created: true, info };
     }
     const before = (await this.connectors()).includes(name.trim());
@@ -308,13 +310,16 @@ export class DistributedHerder extends WorkerHerder {
       return this.#forward<ConnectorStateInfo | null>('POST', `/connectors/${this.#enc(name)}/restart?${qs}`);
     }
     const status = await this.connectorStatus(name);
-    await this.serially(() => this.#d.configStore.putRestartRequest(name, request));
-    if (!request.includeTasks && !request.onlyFailed) return null;
     const restartConnector = !request.onlyFailed || status.connector.state === 'FAILED';
+    const restartTasks = request.includeTasks ? status.tasks.filter((t) => !request.onlyFailed || t.state === 'FAILED').map((t) => t.id) : [];
+    const plain = !request.includeTasks && !request.onlyFailed;
+    if (!plain) await this.markRestarting(name, restartConnector, restartTasks);
+    await this.serially(() => this.#d.configStore.putRestartRequest(name, request));
+    if (plain) return null;
     return {
       ...status,
       connector: restartConnector ? { ...status.connector, state: 'RESTARTING' } : status.connector,
-      tasks: status.tasks.map((t) => (request.includeTasks && (!request.onlyFailed || t.state === 'FAILED') ? { ...t, state: 'RESTARTING' as const } : t)),
+      tasks: status.tasks.map((t) => (restartTasks.includes(t.id) ? { ...t, state: 'RESTARTING' as const } : t)),
     };
   }
 
@@ -331,6 +336,8 @@ export class DistributedHerder extends WorkerHerder {
 
   override async restartTask(name: string, task: number): Promise<void> {
     this.#requireStable();
+    const configs = (await this.taskConfigs(name)).length;
+    if (task < 0 || task >= configs) throw new NotFoundError(`Task ${name}-${task} not found`);
     if (this.isTaskAssigned({ connector: name, task })) return super.restartTask(name, task);
     const owner = (await this.taskStatus(name, task)).worker_id;
     const target = owner && owner !== this.worker.opts.workerId ? `http://${owner}/` : this.#leaderUrl;

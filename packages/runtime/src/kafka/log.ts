@@ -56,6 +56,7 @@ export class KafkaBasedLog {
   #loop: Promise<void> | null = null;
   #waiters: Array<{ target: Map<number, number>; resolve: () => void; reject: (e: Error) => void }> = [];
   #lastError: Error | null = null;
+  #sendChain: Promise<void> = Promise.resolve();
 
   constructor(opts: KafkaBasedLogOptions) {
     this.#opts = opts;
@@ -146,28 +147,31 @@ export class KafkaBasedLog {
 
   /** Writes one record; resolves once the broker acknowledged it (acks=all). A null value is a tombstone. */
   async send(key: Buffer | null, value: Buffer | null, partition?: number): Promise<void> {
-    await this.#producer.send({
-      messages: [
-        {
-          topic: this.topic,
-          ...(key ? { key } : {}),
-          ...(value ? { value } : {}),
-          ...(partition !== undefined ? { partition } : {}),
-        },
-      ],
-    });
+    await this.sendMany([{ key, value, ...(partition !== undefined ? { partition } : {}) }]);
   }
 
-  async sendMany(records: ReadonlyArray<{ key: Buffer | null; value: Buffer | null; partition?: number }>): Promise<void> {
-    if (records.length === 0) return;
-    await this.#producer.send({
-      messages: records.map((r) => ({
-        topic: this.topic,
-        ...(r.key ? { key: r.key } : {}),
-        ...(r.value ? { value: r.value } : {}),
-        ...(r.partition !== undefined ? { partition: r.partition } : {}),
-      })),
+  /**
+   * Writes records in order. Sends are queued so one request is in flight at a time: concurrent
+   * idempotent produce requests to one partition can be refused as out of sequence, and the
+   * stores rely on their writes landing in the order they were made.
+   */
+  sendMany(records: ReadonlyArray<{ key: Buffer | null; value: Buffer | null; partition?: number }>): Promise<void> {
+    if (records.length === 0) return Promise.resolve();
+    const messages = records.map((r) => ({
+      topic: this.topic,
+      ...(r.key ? { key: r.key } : {}),
+      ...(r.value ? { value: r.value } : {}),
+      ...(r.partition !== undefined ? { partition: r.partition } : {}),
+    }));
+    const run = this.#sendChain.then(async () => {
+      try {
+        await this.#producer.send({ messages });
+      } catch (err) {
+        throw new Error(`Writing to ${this.topic} failed: ${errorText(err)}`, { cause: err });
+      }
     });
+    this.#sendChain = run.catch(() => undefined);
+    return run;
   }
 
   async stop(): Promise<void> {
