@@ -28,8 +28,8 @@ import {
   JsonSyntaxError,
   type JsonValue,
   LosslessNumber,
+  mayLosePrecision,
   nodeType,
-  parseJson,
   parseJsonExact,
 } from './reader.js';
 import { jsonString } from './writer.js';
@@ -100,6 +100,46 @@ type Read = (node: JsonValue | undefined) => unknown;
 interface EnvelopePrefix {
   prefix: string;
   schema: Schema | null;
+  /** The schema has a Decimal, whose NUMERIC form must be read digit for digit. */
+  exactDigits: boolean;
+}
+
+/** Thrown by readers (allocation-free) when a number came through JSON.parse and lost precision. */
+const NEEDS_EXACT = Object.freeze({ reason: 'int64 beyond 2^53 read through JSON.parse' });
+
+function hasDecimal(schema: Schema): boolean {
+  if (schema.name === Decimal.LOGICAL_NAME) return true;
+  if (schema.keySchema && hasDecimal(schema.keySchema)) return true;
+  if (schema.valueSchema && hasDecimal(schema.valueSchema)) return true;
+  return schema.fields.some((f) => hasDecimal(f.schema));
+}
+
+/** True when a JSON.parse result holds a number beyond the safe-integer range (it may have been rounded). */
+function hasUnsafeNumber(v: unknown): boolean {
+  if (typeof v === 'number') return v > Number.MAX_SAFE_INTEGER || v < Number.MIN_SAFE_INTEGER;
+  if (v === null || typeof v !== 'object') return false;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) if (hasUnsafeNumber(v[i])) return true;
+    return false;
+  }
+  for (const k in v as Record<string, unknown>) if (hasUnsafeNumber((v as Record<string, unknown>)[k])) return true;
+  return false;
+}
+
+/** Schemaless JSON text → Connect value: JSON.parse, re-read exactly only when a large integer may have been rounded. */
+function readSchemaless(text: string): unknown {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    throw serializationError(e);
+  }
+  if (!hasUnsafeNumber(v)) return v;
+  try {
+    return convertSchemaless(parseJsonExact(text));
+  } catch (e) {
+    throw serializationError(e);
+  }
 }
 
 const RECENT_PREFIXES = 8;
@@ -431,31 +471,45 @@ export class JsonConverter implements Converter, HeaderConverter {
   toConnectData(_topic: string, _headers: Headers | null, value: Uint8Array | null): SchemaAndValue {
     if (value === null || value === undefined || value.length === 0) return SchemaAndValue.NULL;
     const text = decodeUtf8(value);
-    if (!this.#schemasEnabled) {
-      const node = this.#parse(text);
-      return { schema: null, value: convertSchemaless(node) };
-    }
+    if (!this.#schemasEnabled) return { schema: null, value: readSchemaless(text) };
     const env = this.#envelope(text);
-    if (env.schema === null)
-      return env.payload === null || env.payload === undefined
-        ? SchemaAndValue.NULL
-        : { schema: null, value: convertSchemaless(env.payload) };
-    return { schema: env.schema, value: this.#reader(env.schema)(env.payload) };
+    if (env.schema === null) {
+      if (env.payload === null || env.payload === undefined) return SchemaAndValue.NULL;
+      return {
+        schema: null,
+        value:
+          env.payloadText !== null && hasUnsafeNumber(env.payload)
+            ? readSchemaless(env.payloadText)
+            : convertSchemaless(env.payload),
+      };
+    }
+    const read = this.#reader(env.schema);
+    try {
+      return { schema: env.schema, value: read(env.payload) };
+    } catch (e) {
+      // An int64 beyond 2^53 came through JSON.parse: read the payload again with exact numbers.
+      if (e !== NEEDS_EXACT || env.payloadText === null) throw e;
+      return { schema: env.schema, value: read(this.#parseExact(env.payloadText)) };
+    }
   }
 
   toConnectHeader(topic: string, _headerKey: string, value: Uint8Array | null): SchemaAndValue {
     return this.toConnectData(topic, null, value);
   }
 
-  #parse(text: string): JsonValue {
+  #parseExact(text: string): JsonValue {
     try {
-      return parseJson(text);
+      return parseJsonExact(text);
     } catch (e) {
       throw serializationError(e);
     }
   }
 
-  #envelope(text: string): { schema: Schema | null; payload: JsonValue | undefined } {
+  /**
+   * Finds schema and payload. payloadText is set when the payload came from JSON.parse (so numbers
+   * may need an exact second read); null when the exact reader produced it.
+   */
+  #envelope(text: string): { schema: Schema | null; payload: JsonValue | undefined; payloadText: string | null } {
     // Producers write the same schema text record after record: match it as a prefix and parse only the payload.
     for (let i = 0; i < this.#recent.length; i++) {
       const e = this.#recent[i]!;
@@ -463,18 +517,23 @@ export class JsonConverter implements Converter, HeaderConverter {
       let end = text.length - 1;
       while (end > 0 && isWs(text.charCodeAt(end))) end--;
       if (text.charCodeAt(end) !== 125) break;
+      const payloadText = text.slice(e.prefix.length, end);
+      let payload: JsonValue;
       try {
-        const payload = parseJson(text.slice(e.prefix.length, end));
-        if (i > 0) {
-          this.#recent.splice(i, 1);
-          this.#recent.unshift(e);
-        }
-        return { schema: e.schema, payload };
+        // Decimals written as numbers need their exact digits, which JSON.parse would round.
+        if (e.exactDigits && mayLosePrecision(payloadText))
+          return { schema: e.schema, payload: parseJsonExact(payloadText), payloadText: null };
+        payload = JSON.parse(payloadText) as JsonValue;
       } catch {
         break; // let the full reader report the problem precisely
       }
+      if (i > 0) {
+        this.#recent.splice(i, 1);
+        this.#recent.unshift(e);
+      }
+      return { schema: e.schema, payload, payloadText };
     }
-    return this.#envelopeSlow(text);
+    return { ...this.#envelopeSlow(text), payloadText: null };
   }
 
   #envelopeSlow(text: string): { schema: Schema | null; payload: JsonValue | undefined } {
@@ -527,7 +586,11 @@ export class JsonConverter implements Converter, HeaderConverter {
       this.#toConnectSchemaCache.set(schemaText, schema);
     }
     if (fields.length === 2 && fields[0]!.key === 'schema') {
-      this.#recent.unshift({ prefix: text.slice(0, payloadField.start), schema });
+      this.#recent.unshift({
+        prefix: text.slice(0, payloadField.start),
+        schema,
+        exactDigits: schema !== null && hasDecimal(schema),
+      });
       if (this.#recent.length > RECENT_PREFIXES) this.#recent.pop();
     }
     return { schema, payload: payloadField.node };
@@ -690,7 +753,8 @@ export class JsonConverter implements Converter, HeaderConverter {
         return (n) => readInteger(n, 'INT32', -2147483648, 2147483647);
       case 'int64':
         return (n) => {
-          if (typeof n === 'number' && Number.isInteger(n)) return n;
+          if (typeof n === 'number' && Number.isSafeInteger(n)) return n;
+          if (typeof n === 'number' && Number.isInteger(n)) throw NEEDS_EXACT;
           if (typeof n === 'bigint' && n >= INT64_MIN && n <= INT64_MAX) return n;
           throw new DataException(
             `Invalid value for INT64 field: expected a 64-bit integer but found ${nodeType(n)} ${String(n)}`,
