@@ -2,57 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { formatLsn, parseLsn } from '../lsn.js';
 import { parseReplicationFrame, standbyStatusUpdate } from './framing.js';
 import { PgOutputDecodeError, PgOutputDecoder, UNCHANGED_TOAST } from './messages.js';
-
-/** Builds messages byte by byte the way the backend's pq_send* functions lay them out. */
-class W {
-  readonly parts: Buffer[] = [];
-  u8(v: number): this {
-    this.parts.push(Buffer.from([v]));
-    return this;
-  }
-  ch(c: string): this {
-    return this.u8(c.charCodeAt(0));
-  }
-  i16(v: number): this {
-    const b = Buffer.alloc(2);
-    b.writeInt16BE(v);
-    this.parts.push(b);
-    return this;
-  }
-  i32(v: number): this {
-    const b = Buffer.alloc(4);
-    b.writeInt32BE(v);
-    this.parts.push(b);
-    return this;
-  }
-  u32(v: number): this {
-    const b = Buffer.alloc(4);
-    b.writeUInt32BE(v);
-    this.parts.push(b);
-    return this;
-  }
-  u64(v: bigint): this {
-    const b = Buffer.alloc(8);
-    b.writeBigUInt64BE(v);
-    this.parts.push(b);
-    return this;
-  }
-  str(s: string): this {
-    this.parts.push(Buffer.from(s, 'utf8'), Buffer.from([0]));
-    return this;
-  }
-  text(s: string): this {
-    const data = Buffer.from(s, 'utf8');
-    return this.ch('t').i32(data.length).raw(data);
-  }
-  raw(b: Buffer): this {
-    this.parts.push(b);
-    return this;
-  }
-  build(): Buffer {
-    return Buffer.concat(this.parts);
-  }
-}
+import { W } from './wire.test-support.js';
 
 const text = (v: unknown): string => (Buffer.isBuffer(v) ? v.toString('utf8') : String(v));
 

@@ -1,0 +1,358 @@
+import { ConfigException, ConfigKeys, type ConfigOf, defineConfig, type Password } from '@tributary/api';
+import type { PgConnectOptions } from './connection.js';
+import { type MappingConfig, placeholderBytes } from './schema/mapping.js';
+
+/**
+ * The connector's keys: Debezium's PostgreSQL connector keys, names and defaults, so an existing
+ * Debezium config works unchanged. Keys Debezium has that this connector does not act on are
+ * listed in docs/connectors/postgres-cdc.md.
+ */
+export const postgresConfigDef = defineConfig({
+  'database.hostname': ConfigKeys.string({
+    doc: 'IP address or hostname of the PostgreSQL server.',
+    importance: 'HIGH',
+    group: 'Connection',
+  }),
+  'database.port': ConfigKeys.int({ default: 5432, doc: 'Port of the PostgreSQL server.', group: 'Connection' }),
+  'database.user': ConfigKeys.string({
+    doc: 'User to connect as; needs REPLICATION and SELECT on captured tables.',
+    importance: 'HIGH',
+    group: 'Connection',
+  }),
+  'database.password': ConfigKeys.password({
+    default: null,
+    doc: 'Password of database.user.',
+    importance: 'HIGH',
+    group: 'Connection',
+  }),
+  'database.dbname': ConfigKeys.string({
+    doc: 'Database to capture changes from.',
+    importance: 'HIGH',
+    group: 'Connection',
+  }),
+  'database.sslmode': ConfigKeys.enum(['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const, {
+    default: 'prefer',
+    doc: 'Whether to use TLS (libpq sslmode). prefer/allow connect without TLS.',
+    group: 'Connection',
+  }),
+  'database.sslrootcert': ConfigKeys.string({
+    default: null,
+    doc: 'File with the root certificate(s) the server is verified against.',
+    group: 'Connection',
+  }),
+  'database.sslcert': ConfigKeys.string({
+    default: null,
+    doc: 'File with the client certificate.',
+    group: 'Connection',
+  }),
+  'database.sslkey': ConfigKeys.string({
+    default: null,
+    doc: 'File with the client private key.',
+    group: 'Connection',
+  }),
+  'database.tcpKeepAlive': ConfigKeys.boolean({
+    default: true,
+    doc: 'Enable TCP keep-alive probes.',
+    group: 'Connection',
+  }),
+  'database.initial.statements': ConfigKeys.rawString({
+    default: null,
+    doc: 'Semicolon-separated statements run on every regular (non-replication) connection; `;;` is a literal semicolon.',
+    group: 'Connection',
+  }),
+  'topic.prefix': ConfigKeys.string({
+    doc: 'Topic prefix (logical server name): topics are <topic.prefix>.<schema>.<table>; also the offset partition.',
+    importance: 'HIGH',
+  }),
+  'topic.delimiter': ConfigKeys.string({ default: '.', doc: 'Delimiter between the parts of topic names.' }),
+  'topic.transaction': ConfigKeys.string({
+    default: 'transaction',
+    doc: 'Suffix of the transaction metadata topic (<topic.prefix>.<topic.transaction>).',
+  }),
+  'topic.heartbeat.prefix': ConfigKeys.string({
+    default: '__debezium-heartbeat',
+    doc: 'Heartbeat topic prefix (<topic.heartbeat.prefix>.<topic.prefix>).',
+  }),
+  'plugin.name': ConfigKeys.enum(['pgoutput', 'decoderbufs'] as const, {
+    default: 'pgoutput',
+    doc: 'Logical decoding plugin. Only pgoutput is supported (decoderbufs is rejected with an explanation).',
+  }),
+  'slot.name': ConfigKeys.string({
+    default: 'debezium',
+    doc: 'Logical replication slot to stream from (created when missing).',
+  }),
+  'slot.drop.on.stop': ConfigKeys.boolean({
+    default: false,
+    doc: 'Drop the slot when the task stops gracefully (tests and development only).',
+  }),
+  'slot.stream.params': ConfigKeys.rawString({
+    default: null,
+    doc: 'Extra pgoutput options, `key=value` separated by semicolons.',
+  }),
+  'slot.max.retries': ConfigKeys.int({
+    default: 6,
+    doc: 'Attempts to start streaming from the slot before failing (slot in use, connection refused).',
+  }),
+  'slot.retry.delay.ms': ConfigKeys.long({ default: 10_000, doc: 'Delay between attempts to start streaming.' }),
+  'publication.name': ConfigKeys.string({ default: 'dbz_publication', doc: 'Publication streamed through pgoutput.' }),
+  'publication.autocreate.mode': ConfigKeys.enum(['all_tables', 'disabled', 'filtered'] as const, {
+    default: 'all_tables',
+    doc: 'all_tables: create FOR ALL TABLES when missing; filtered: create/alter for the tables the filters select; disabled: require an existing publication.',
+  }),
+  'schema.include.list': ConfigKeys.rawString({
+    default: null,
+    doc: 'Regular expressions (anchored) of schemas to capture.',
+  }),
+  'schema.exclude.list': ConfigKeys.rawString({
+    default: null,
+    doc: 'Regular expressions (anchored) of schemas not to capture.',
+  }),
+  'table.include.list': ConfigKeys.rawString({
+    default: null,
+    doc: 'Regular expressions (anchored) of <schema>.<table> to capture.',
+  }),
+  'table.exclude.list': ConfigKeys.rawString({
+    default: null,
+    doc: 'Regular expressions (anchored) of <schema>.<table> not to capture.',
+  }),
+  'column.include.list': ConfigKeys.rawString({
+    default: null,
+    doc: 'Regular expressions (anchored) of <schema>.<table>.<column> to include in values.',
+  }),
+  'column.exclude.list': ConfigKeys.rawString({
+    default: null,
+    doc: 'Regular expressions (anchored) of <schema>.<table>.<column> to leave out of values.',
+  }),
+  'message.key.columns': ConfigKeys.rawString({
+    default: null,
+    doc: 'Custom keys: `<table regex>:<col>,<col>;<table regex>:<col>` (replaces the primary key as the record key).',
+  }),
+  'message.prefix.include.list': ConfigKeys.rawString({
+    default: null,
+    doc: 'Logical decoding message prefixes to capture (regular expressions).',
+  }),
+  'message.prefix.exclude.list': ConfigKeys.rawString({
+    default: null,
+    doc: 'Logical decoding message prefixes to ignore (regular expressions).',
+  }),
+  'snapshot.mode': ConfigKeys.enum(
+    ['initial', 'always', 'initial_only', 'no_data', 'never', 'when_needed', 'exported'] as const,
+    {
+      default: 'initial',
+      doc: 'initial: snapshot when no offsets exist; always: every start; initial_only: snapshot then stop; no_data (never): stream only; when_needed: snapshot when offsets are missing or no longer available.',
+    },
+  ),
+  'snapshot.max.threads': ConfigKeys.int({
+    default: 1,
+    doc: 'Parallel readers for the snapshot; each table is split into block ranges read under the same exported snapshot.',
+  }),
+  'snapshot.fetch.size': ConfigKeys.int({ default: 10_240, doc: 'Rows per snapshot batch handed to the task.' }),
+  'snapshot.include.collection.list': ConfigKeys.rawString({
+    default: null,
+    doc: 'Regular expressions of <schema>.<table> to snapshot (default: all captured tables).',
+  }),
+  'snapshot.select.statement.overrides': ConfigKeys.rawString({
+    default: null,
+    doc: 'Tables whose snapshot uses the query in snapshot.select.statement.overrides.<schema>.<table>.',
+  }),
+  'snapshot.delay.ms': ConfigKeys.long({ default: 0, doc: 'Delay before the snapshot starts.' }),
+  'streaming.delay.ms': ConfigKeys.long({
+    default: 0,
+    doc: 'Delay between the end of the snapshot and the start of streaming.',
+  }),
+  'snapshot.locking.mode': ConfigKeys.enum(['none', 'shared'] as const, {
+    default: 'none',
+    doc: 'shared: take ACCESS SHARE locks on captured tables while the snapshot starts.',
+  }),
+  'snapshot.lock.timeout.ms': ConfigKeys.long({
+    default: 10_000,
+    doc: 'Lock timeout for snapshot.locking.mode=shared.',
+  }),
+  'decimal.handling.mode': ConfigKeys.enum(['precise', 'double', 'string'] as const, {
+    default: 'precise',
+    doc: 'How NUMERIC/DECIMAL/MONEY values are represented.',
+  }),
+  'time.precision.mode': ConfigKeys.enum(['adaptive', 'adaptive_time_microseconds', 'connect'] as const, {
+    default: 'adaptive',
+    doc: 'How DATE/TIME/TIMESTAMP values are represented.',
+  }),
+  'binary.handling.mode': ConfigKeys.enum(['bytes', 'base64', 'base64-url-safe', 'hex'] as const, {
+    default: 'bytes',
+    doc: 'How BYTEA values are represented.',
+  }),
+  'interval.handling.mode': ConfigKeys.enum(['numeric', 'string'] as const, {
+    default: 'numeric',
+    doc: 'INTERVAL as approximate microseconds or ISO 8601 string.',
+  }),
+  'hstore.handling.mode': ConfigKeys.enum(['json', 'map'] as const, {
+    default: 'json',
+    doc: 'HSTORE as JSON string or MAP.',
+  }),
+  'money.fraction.digits': ConfigKeys.short({ default: 2, doc: 'Scale of MONEY values in precise mode.' }),
+  'include.unknown.datatypes': ConfigKeys.boolean({
+    default: false,
+    doc: 'Emit columns of unmapped types as bytes of their text form instead of leaving them out.',
+  }),
+  'tombstones.on.delete': ConfigKeys.boolean({
+    default: true,
+    doc: 'Follow each delete event with a tombstone (null value) for log compaction.',
+  }),
+  'unavailable.value.placeholder': ConfigKeys.rawString({
+    default: '__debezium_unavailable_value',
+    doc: 'Value for unchanged TOASTed columns the server did not send (`hex:` prefix for hex-encoded bytes).',
+  }),
+  'provide.transaction.metadata': ConfigKeys.boolean({
+    default: false,
+    doc: 'Emit BEGIN/END events to <topic.prefix>.transaction and a transaction block in each event.',
+  }),
+  'skipped.operations': ConfigKeys.list({
+    default: ['t'],
+    doc: 'Operations not to emit while streaming: c, u, d, t, or none.',
+  }),
+  'skip.messages.without.change': ConfigKeys.boolean({
+    default: false,
+    doc: 'Skip updates whose included columns did not change (needs REPLICA IDENTITY FULL).',
+  }),
+  'heartbeat.interval.ms': ConfigKeys.long({
+    default: 0,
+    doc: 'Emit a heartbeat record this often (0: never) so offsets and the slot advance without captured changes.',
+  }),
+  'heartbeat.action.query': ConfigKeys.rawString({
+    default: null,
+    doc: 'Statement run on the database at each heartbeat (e.g. an insert into a heartbeat table).',
+  }),
+  'max.batch.size': ConfigKeys.int({ default: 2048, doc: 'Most records returned by one poll().' }),
+  'max.queue.size': ConfigKeys.int({
+    default: 8192,
+    doc: 'Most records buffered between the database reader and poll(); reading pauses when full.',
+  }),
+  'max.queue.size.in.bytes': ConfigKeys.long({
+    default: 0,
+    doc: 'Most bytes (of change data) buffered before reading pauses; 0: no byte limit.',
+  }),
+  'poll.interval.ms': ConfigKeys.long({
+    default: 500,
+    doc: 'How long poll() waits for records before returning none.',
+  }),
+  'status.update.interval.ms': ConfigKeys.long({
+    default: 10_000,
+    doc: 'How often standby status updates are sent to the server.',
+  }),
+  'flush.lsn.source': ConfigKeys.boolean({
+    default: true,
+    doc: 'Confirm committed positions to the slot (false: leave it to someone else).',
+  }),
+  'schema.name.adjustment.mode': ConfigKeys.enum(['none', 'avro', 'avro_unicode'] as const, {
+    default: 'none',
+    doc: 'Adjust schema names for Avro.',
+  }),
+  'field.name.adjustment.mode': ConfigKeys.enum(['none', 'avro', 'avro_unicode'] as const, {
+    default: 'none',
+    doc: 'Adjust field names for Avro.',
+  }),
+  'errors.max.retries': ConfigKeys.int({
+    default: -1,
+    doc: 'Reconnect attempts after connection loss: -1 unlimited, 0 none.',
+  }),
+  'retriable.restart.connector.wait.ms': ConfigKeys.long({
+    default: 10_000,
+    doc: 'Longest back-off between reconnect attempts.',
+  }),
+});
+
+export type PostgresConfig = ConfigOf<typeof postgresConfigDef>;
+
+export type SnapshotMode = 'initial' | 'always' | 'initial_only' | 'no_data' | 'when_needed';
+
+export function snapshotMode(c: PostgresConfig): SnapshotMode {
+  const m = c['snapshot.mode'];
+  if (m === 'never') return 'no_data';
+  if (m === 'exported') return 'initial';
+  return m;
+}
+
+/** Parses and checks a raw config; throws ConfigException naming every bad key. */
+export function parseConfig(raw: Readonly<Record<string, string | undefined>>): PostgresConfig {
+  const c = postgresConfigDef.parse(raw);
+  const errors: Record<string, string[]> = {};
+  if (c['plugin.name'] !== 'pgoutput') {
+    errors['plugin.name'] = [
+      'Only the pgoutput plugin is supported (it ships with Postgres 10+; decoderbufs needs a server extension this connector does not read).',
+    ];
+  }
+  if (!/^[a-z0-9_]+$/.test(c['slot.name'])) {
+    errors['slot.name'] = ['Slot names may contain only lower-case letters, digits and underscores.'];
+  }
+  if (!/^[a-zA-Z0-9._-]+$/.test(c['topic.prefix'])) {
+    errors['topic.prefix'] = ['Only alphanumeric characters, hyphens, dots and underscores are allowed.'];
+  }
+  if (c['schema.include.list'] && c['schema.exclude.list']) {
+    errors['schema.exclude.list'] = ['schema.include.list and schema.exclude.list cannot both be set.'];
+  }
+  if (c['table.include.list'] && c['table.exclude.list']) {
+    errors['table.exclude.list'] = ['table.include.list and table.exclude.list cannot both be set.'];
+  }
+  if (c['column.include.list'] && c['column.exclude.list']) {
+    errors['column.exclude.list'] = ['column.include.list and column.exclude.list cannot both be set.'];
+  }
+  for (const op of c['skipped.operations']) {
+    if (!['c', 'u', 'd', 't', 'none'].includes(op))
+      errors['skipped.operations'] = [`Unknown operation '${op}' (expected c, u, d, t or none).`];
+  }
+  if (c['max.queue.size'] <= c['max.batch.size']) {
+    errors['max.queue.size'] = ['max.queue.size must be larger than max.batch.size.'];
+  }
+  if (c['snapshot.max.threads'] < 1) errors['snapshot.max.threads'] = ['Must be at least 1.'];
+  if (Object.keys(errors).length > 0) throw new ConfigException(errors);
+  return c;
+}
+
+export function connectOptions(c: PostgresConfig, applicationName: string): PgConnectOptions {
+  const pw: Password | null = c['database.password'];
+  return {
+    host: c['database.hostname'],
+    port: c['database.port'],
+    user: c['database.user'],
+    password: pw ? pw.value() : null,
+    database: c['database.dbname'],
+    sslmode: c['database.sslmode'],
+    sslrootcert: c['database.sslrootcert'],
+    sslcert: c['database.sslcert'],
+    sslkey: c['database.sslkey'],
+    tcpKeepAlive: c['database.tcpKeepAlive'],
+    connectTimeoutMs: 30_000,
+    applicationName,
+  };
+}
+
+export function mappingConfig(c: PostgresConfig): MappingConfig {
+  return {
+    decimalMode: c['decimal.handling.mode'],
+    timePrecisionMode: c['time.precision.mode'],
+    binaryMode: c['binary.handling.mode'],
+    intervalMode: c['interval.handling.mode'],
+    hstoreMode: c['hstore.handling.mode'],
+    moneyFractionDigits: c['money.fraction.digits'],
+    includeUnknownDatatypes: c['include.unknown.datatypes'],
+    unavailablePlaceholder: placeholderBytes(c['unavailable.value.placeholder']),
+  };
+}
+
+/** database.initial.statements split on `;` (a doubled `;;` is a literal semicolon). */
+export function initialStatements(c: PostgresConfig): string[] {
+  const raw = c['database.initial.statements'];
+  if (!raw) return [];
+  const out: string[] = [];
+  let cur = '';
+  for (let i = 0; i < raw.length; i++) {
+    if (raw[i] === ';' && raw[i + 1] === ';') {
+      cur += ';';
+      i++;
+    } else if (raw[i] === ';') {
+      out.push(cur);
+      cur = '';
+    } else cur += raw[i];
+  }
+  out.push(cur);
+  return out.map((s) => s.trim()).filter((s) => s.length > 0);
+}

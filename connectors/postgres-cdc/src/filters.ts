@@ -1,0 +1,117 @@
+import type { PostgresConfig } from './config.js';
+
+export interface TableId {
+  readonly schema: string;
+  readonly table: string;
+}
+
+export function tableIdString(t: TableId): string {
+  return `${t.schema}.${t.table}`;
+}
+
+/** Schemas Debezium never captures. */
+const SYSTEM_SCHEMAS = /^(pg_catalog|information_schema|pg_toast|pg_temp_\d+|pg_toast_temp_\d+)$/;
+
+/**
+ * A comma-separated list of regular expressions, as Debezium splits them (a backslash-escaped
+ * comma stays inside the expression), each anchored and case-insensitive.
+ */
+export function regexList(raw: string | null): RegExp[] {
+  if (!raw || raw.trim() === '') return [];
+  const parts: string[] = [];
+  let cur = '';
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i]!;
+    if (c === '\\' && raw[i + 1] === ',') {
+      cur += ',';
+      i++;
+    } else if (c === ',') {
+      parts.push(cur);
+      cur = '';
+    } else cur += c;
+  }
+  parts.push(cur);
+  return parts
+    .map((p) => p.trim())
+    .filter((p) => p.length > 0)
+    .map((p) => new RegExp(`^(?:${p})$`, 'i'));
+}
+
+function matchesAny(list: RegExp[], s: string): boolean {
+  return list.some((r) => r.test(s));
+}
+
+/** table.include/exclude, schema.include/exclude, column.include/exclude and message.key.columns. */
+export class Filters {
+  readonly #schemaInclude: RegExp[];
+  readonly #schemaExclude: RegExp[];
+  readonly #tableInclude: RegExp[];
+  readonly #tableExclude: RegExp[];
+  readonly #columnInclude: RegExp[];
+  readonly #columnExclude: RegExp[];
+  readonly #snapshotInclude: RegExp[];
+  readonly #keyColumns: Array<{ table: RegExp; columns: string[] }>;
+  readonly #prefixInclude: RegExp[];
+  readonly #prefixExclude: RegExp[];
+
+  constructor(c: PostgresConfig) {
+    this.#schemaInclude = regexList(c['schema.include.list']);
+    this.#schemaExclude = regexList(c['schema.exclude.list']);
+    this.#tableInclude = regexList(c['table.include.list']);
+    this.#tableExclude = regexList(c['table.exclude.list']);
+    this.#columnInclude = regexList(c['column.include.list']);
+    this.#columnExclude = regexList(c['column.exclude.list']);
+    this.#snapshotInclude = regexList(c['snapshot.include.collection.list']);
+    this.#prefixInclude = regexList(c['message.prefix.include.list']);
+    this.#prefixExclude = regexList(c['message.prefix.exclude.list']);
+    this.#keyColumns = [];
+    const mk = c['message.key.columns'];
+    if (mk) {
+      for (const entry of mk.split(';')) {
+        const i = entry.lastIndexOf(':');
+        if (i <= 0) continue;
+        const columns = entry
+          .slice(i + 1)
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
+        this.#keyColumns.push({ table: new RegExp(`^(?:${entry.slice(0, i).trim()})$`, 'i'), columns });
+      }
+    }
+  }
+
+  includesTable(t: TableId): boolean {
+    if (SYSTEM_SCHEMAS.test(t.schema)) return false;
+    if (this.#schemaInclude.length > 0 && !matchesAny(this.#schemaInclude, t.schema)) return false;
+    if (matchesAny(this.#schemaExclude, t.schema)) return false;
+    const id = tableIdString(t);
+    if (this.#tableInclude.length > 0 && !matchesAny(this.#tableInclude, id)) return false;
+    if (matchesAny(this.#tableExclude, id)) return false;
+    return true;
+  }
+
+  /** Whether a captured table is part of the initial snapshot (snapshot.include.collection.list). */
+  includesInSnapshot(t: TableId): boolean {
+    if (!this.includesTable(t)) return false;
+    return this.#snapshotInclude.length === 0 || matchesAny(this.#snapshotInclude, tableIdString(t));
+  }
+
+  includesColumn(t: TableId, column: string): boolean {
+    const id = `${tableIdString(t)}.${column}`;
+    if (this.#columnInclude.length > 0 && !matchesAny(this.#columnInclude, id)) return false;
+    if (matchesAny(this.#columnExclude, id)) return false;
+    return true;
+  }
+
+  /** The message.key.columns override for a table, or null to use its primary key. */
+  keyColumnsFor(t: TableId): string[] | null {
+    const id = tableIdString(t);
+    for (const k of this.#keyColumns) if (k.table.test(id)) return k.columns;
+    return null;
+  }
+
+  includesMessagePrefix(prefix: string): boolean {
+    if (this.#prefixInclude.length > 0) return matchesAny(this.#prefixInclude, prefix);
+    return !matchesAny(this.#prefixExclude, prefix);
+  }
+}
