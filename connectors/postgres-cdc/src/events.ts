@@ -1,0 +1,255 @@
+import { type Schema, SchemaBuilder, Struct } from '@tributary/api';
+
+/** The version reported in source.version. */
+export const CONNECTOR_VERSION = '0.1.0';
+
+export type SnapshotMarker =
+  | 'true'
+  | 'first'
+  | 'first_in_data_collection'
+  | 'last_in_data_collection'
+  | 'last'
+  | 'false'
+  | 'incremental';
+
+const SNAPSHOT_RECORD_VALUES = 'true,first,first_in_data_collection,last_in_data_collection,last,false,incremental';
+
+export type NameAdjustmentMode = 'none' | 'avro' | 'avro_unicode';
+
+/** Debezium's SchemaNameAdjuster: names keep dots (namespaces); other invalid Avro characters are replaced. */
+export function adjustSchemaName(name: string, mode: NameAdjustmentMode): string {
+  if (mode === 'none') return name;
+  let out = '';
+  for (let i = 0; i < name.length; i++) {
+    const c = name[i]!;
+    const ok = i === 0 ? /[A-Za-z_]/.test(c) : /[A-Za-z0-9_.]/.test(c);
+    if (ok && !(mode === 'avro_unicode' && c === '_')) out += c;
+    else out += mode === 'avro' ? '_' : `_u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  }
+  return out;
+}
+
+/** Debezium's FieldNameAdjuster (no dots allowed in field names). */
+export function adjustFieldName(name: string, mode: NameAdjustmentMode): string {
+  if (mode === 'none') return name;
+  let out = '';
+  for (let i = 0; i < name.length; i++) {
+    const c = name[i]!;
+    const ok = i === 0 ? /[A-Za-z_]/.test(c) : /[A-Za-z0-9_]/.test(c);
+    if (ok && !(mode === 'avro_unicode' && c === '_')) out += c;
+    else out += mode === 'avro' ? '_' : `_u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  }
+  return out;
+}
+
+const snapshotRecordSchema = SchemaBuilder.string()
+  .name('io.debezium.data.Enum')
+  .version(1)
+  .parameter('allowed', SNAPSHOT_RECORD_VALUES)
+  .defaultValue('false')
+  .optional()
+  .build();
+
+/** io.debezium.connector.postgresql.Source, field for field. */
+export const SOURCE_SCHEMA: Schema = SchemaBuilder.struct()
+  .name('io.debezium.connector.postgresql.Source')
+  .version(1)
+  .field('version', SchemaBuilder.string().build())
+  .field('connector', SchemaBuilder.string().build())
+  .field('name', SchemaBuilder.string().build())
+  .field('ts_ms', SchemaBuilder.int64().build())
+  .field('snapshot', snapshotRecordSchema)
+  .field('db', SchemaBuilder.string().build())
+  .field('sequence', SchemaBuilder.string().optional().build())
+  .field('ts_us', SchemaBuilder.int64().optional().build())
+  .field('ts_ns', SchemaBuilder.int64().optional().build())
+  .field('schema', SchemaBuilder.string().build())
+  .field('table', SchemaBuilder.string().build())
+  .field('txId', SchemaBuilder.int64().optional().build())
+  .field('lsn', SchemaBuilder.int64().optional().build())
+  .field('xmin', SchemaBuilder.int64().optional().build())
+  .build();
+
+/** The `transaction` block of each envelope (event.block). */
+export const TRANSACTION_BLOCK_SCHEMA: Schema = SchemaBuilder.struct()
+  .optional()
+  .name('event.block')
+  .version(1)
+  .field('id', SchemaBuilder.string().build())
+  .field('total_order', SchemaBuilder.int64().build())
+  .field('data_collection_order', SchemaBuilder.int64().build())
+  .build();
+
+const EVENT_COLLECTION_SCHEMA = SchemaBuilder.struct()
+  .optional()
+  .name('event.collection')
+  .version(1)
+  .field('data_collection', SchemaBuilder.string().build())
+  .field('event_count', SchemaBuilder.int64().build())
+  .build();
+
+export function transactionKeySchema(mode: NameAdjustmentMode): Schema {
+  return SchemaBuilder.struct()
+    .name(adjustSchemaName('io.debezium.connector.common.TransactionMetadataKey', mode))
+    .version(1)
+    .field('id', SchemaBuilder.string().build())
+    .build();
+}
+
+export function transactionValueSchema(mode: NameAdjustmentMode): Schema {
+  return SchemaBuilder.struct()
+    .name(adjustSchemaName('io.debezium.connector.common.TransactionMetadataValue', mode))
+    .version(1)
+    .field('status', SchemaBuilder.string().build())
+    .field('id', SchemaBuilder.string().build())
+    .field('event_count', SchemaBuilder.int64().optional().build())
+    .field('data_collections', SchemaBuilder.array(EVENT_COLLECTION_SCHEMA).optional().build())
+    .field('ts_ms', SchemaBuilder.int64().build())
+    .build();
+}
+
+export function heartbeatKeySchema(mode: NameAdjustmentMode): Schema {
+  return SchemaBuilder.struct()
+    .name(adjustSchemaName('io.debezium.connector.common.ServerNameKey', mode))
+    .version(1)
+    .field('serverName', SchemaBuilder.string().build())
+    .build();
+}
+
+export function heartbeatValueSchema(mode: NameAdjustmentMode): Schema {
+  return SchemaBuilder.struct()
+    .name(adjustSchemaName('io.debezium.connector.common.Heartbeat', mode))
+    .version(1)
+    .field('ts_ms', SchemaBuilder.int64().build())
+    .build();
+}
+
+export function messageKeySchema(mode: NameAdjustmentMode): Schema {
+  return SchemaBuilder.struct()
+    .name(adjustSchemaName('io.debezium.connector.postgresql.MessageKey', mode))
+    .version(1)
+    .field('prefix', SchemaBuilder.string().optional().build())
+    .build();
+}
+
+export function messageValueSchema(mode: NameAdjustmentMode, contentSchema: Schema): Schema {
+  const block = SchemaBuilder.struct()
+    .name(adjustSchemaName('io.debezium.connector.postgresql.Message', mode))
+    .version(1)
+    .field('prefix', SchemaBuilder.string().optional().build())
+    .field('content', contentSchema)
+    .build();
+  return SchemaBuilder.struct()
+    .name(adjustSchemaName('io.debezium.connector.postgresql.MessageValue', mode))
+    .version(1)
+    .field('op', SchemaBuilder.string().build())
+    .field('ts_ms', SchemaBuilder.int64().optional().build())
+    .field('source', SOURCE_SCHEMA)
+    .field('transaction', TRANSACTION_BLOCK_SCHEMA)
+    .field('message', block)
+    .build();
+}
+
+/** Debezium's Envelope (schema version 2): before, after, source, op, ts_ms, ts_us, ts_ns, transaction. */
+export function envelopeSchema(name: string, valueSchema: Schema): Schema {
+  return SchemaBuilder.struct()
+    .version(2)
+    .name(name)
+    .field('before', valueSchema)
+    .field('after', valueSchema)
+    .field('source', SOURCE_SCHEMA)
+    .field('op', SchemaBuilder.string().build())
+    .field('ts_ms', SchemaBuilder.int64().optional().build())
+    .field('ts_us', SchemaBuilder.int64().optional().build())
+    .field('ts_ns', SchemaBuilder.int64().optional().build())
+    .field('transaction', TRANSACTION_BLOCK_SCHEMA)
+    .build();
+}
+
+/** The values of one source struct. */
+export interface SourceValues {
+  serverName: string;
+  db: string;
+  /** µs since the Unix epoch (commit time while streaming, read time in snapshots). */
+  tsMicros: bigint;
+  snapshot: SnapshotMarker;
+  schema: string;
+  table: string;
+  txId: number | null;
+  lsn: bigint | null;
+  /** Debezium's sequence: [last commit LSN, event LSN] as strings. */
+  lastCommitLsn: bigint | null;
+}
+
+function int64Value(v: bigint): number | bigint {
+  return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+}
+
+export function sourceStruct(v: SourceValues): Struct {
+  const ms = v.tsMicros >= 0n ? v.tsMicros / 1000n : -((-v.tsMicros + 999n) / 1000n);
+  const s = new Struct(SOURCE_SCHEMA)
+    .put('version', CONNECTOR_VERSION)
+    .put('connector', 'postgresql')
+    .put('name', v.serverName)
+    .put('ts_ms', int64Value(ms))
+    .put('db', v.db)
+    .put('ts_us', int64Value(v.tsMicros))
+    .put('ts_ns', int64Value(v.tsMicros * 1000n))
+    .put('schema', v.schema)
+    .put('table', v.table)
+    .put(
+      'sequence',
+      JSON.stringify([
+        v.lastCommitLsn === null ? null : v.lastCommitLsn.toString(),
+        v.lsn === null ? null : v.lsn.toString(),
+      ]),
+    );
+  // SnapshotRecord.toSource leaves FALSE unset; the schema default renders it as "false".
+  if (v.snapshot !== 'false') s.put('snapshot', v.snapshot);
+  if (v.txId !== null) s.put('txId', v.txId);
+  if (v.lsn !== null) s.put('lsn', int64Value(v.lsn));
+  return s;
+}
+
+/** The connector's processing time: ms, µs and ns since the epoch (µs resolution). */
+export function processingTime(): { ms: number; us: number | bigint; ns: bigint } {
+  const us = BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000));
+  return { ms: Number(us / 1000n), us: int64Value(us), ns: us * 1000n };
+}
+
+export type Op = 'c' | 'u' | 'd' | 'r' | 't';
+
+export interface TransactionBlock {
+  id: string;
+  totalOrder: number;
+  dataCollectionOrder: number;
+}
+
+export function envelopeStruct(
+  schema: Schema,
+  op: Op,
+  before: Struct | null,
+  after: Struct | null,
+  source: Struct,
+  tx: TransactionBlock | null,
+): Struct {
+  const t = processingTime();
+  const e = new Struct(schema)
+    .put('op', op)
+    .put('source', source)
+    .put('ts_ms', t.ms)
+    .put('ts_us', t.us)
+    .put('ts_ns', int64Value(t.ns));
+  if (before) e.put('before', before);
+  if (after) e.put('after', after);
+  if (tx) {
+    e.put(
+      'transaction',
+      new Struct(TRANSACTION_BLOCK_SCHEMA)
+        .put('id', tx.id)
+        .put('total_order', tx.totalOrder)
+        .put('data_collection_order', tx.dataCollectionOrder),
+    );
+  }
+  return e;
+}

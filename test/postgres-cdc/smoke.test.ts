@@ -1,0 +1,27 @@
+import type { Struct } from '@tributary/api';
+import { afterEach, describe, expect, it } from 'vitest';
+import { connectorProps, TaskHarness, type TestDb, testDatabase } from './harness.js';
+
+const cleanup: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  while (cleanup.length) await cleanup.pop()!();
+});
+
+describe('smoke', () => {
+  it('snapshots then streams', async () => {
+    const db: TestDb = await testDatabase('pgcdc_smoke');
+    cleanup.push(() => db.close());
+    await db.sql('CREATE TABLE t (id int PRIMARY KEY, name text NOT NULL, n numeric(10,2))');
+    await db.sql("INSERT INTO t VALUES (1, 'a', 1.5), (2, 'b', null)");
+    const h = new TaskHarness(connectorProps(db));
+    cleanup.push(() => h.stop());
+    await h.start();
+    await h.waitFor(() => h.changes().length >= 2, 'snapshot');
+    await db.sql("INSERT INTO t VALUES (3, 'c', 2)");
+    await db.sql("UPDATE t SET name = 'bb' WHERE id = 2");
+    await db.sql('DELETE FROM t WHERE id = 1');
+    await h.waitFor(() => h.changes().length >= 5, 'stream');
+    const ops = h.changes().map((r) => (r.value as Struct).get('op'));
+    expect(ops).toEqual(['r', 'r', 'c', 'u', 'd']);
+  });
+});
