@@ -1,4 +1,4 @@
-import { Admin, Producer } from '@platformatic/kafka';
+import { Admin } from '@platformatic/kafka';
 import {
   type Connector,
   type Converter,
@@ -84,7 +84,6 @@ export class Worker {
   readonly #connectors = new Map<string, RunningConnector>();
   readonly #tasks = new Map<string, WorkerTask>();
   #admin: Admin | null = null;
-  #dlqProducer: Producer | null = null;
   generation = 0;
   /** Invoked when a connector asks for task reconfiguration. */
   onTaskReconfigurationRequest: (connector: string) => void = () => {};
@@ -313,11 +312,11 @@ export class Worker {
         const sinkCfg = SinkConnectorConfigDef.parse(resolved);
         const dlqTopic = sinkCfg['errors.deadletterqueue.topic.name'];
         if (dlqTopic) {
-          this.#dlqProducer ??= new Producer({ clientId: `${this.opts.clientIdPrefix}-dlq`, bootstrapBrokers: this.opts.bootstrapServers, idempotent: true, acks: -1 });
           reporters.push(
             await DeadLetterQueueReporter.create({
               admin: this.admin,
-              producer: this.#dlqProducer,
+              bootstrapServers: this.opts.bootstrapServers,
+              clientId: `${clientId}-dlq`,
               topic: dlqTopic,
               replicationFactor: sinkCfg['errors.deadletterqueue.topic.replication.factor'],
               contextHeaders: sinkCfg['errors.deadletterqueue.context.headers.enable'],
@@ -452,7 +451,6 @@ export class Worker {
   async stop(): Promise<void> {
     await this.stopTasks(this.taskIds());
     for (const name of this.connectorNames()) await this.stopConnector(name);
-    await this.#dlqProducer?.close().catch(() => undefined);
     await this.#admin?.close().catch(() => undefined);
   }
 }

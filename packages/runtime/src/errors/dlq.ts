@@ -1,4 +1,4 @@
-import type { Admin, Producer } from '@platformatic/kafka';
+import { type Admin, Producer } from '@platformatic/kafka';
 import type { Logger } from '@tributary/api';
 import { ensureTopic } from '../kafka/log.js';
 import { type ErrorCounters, type ErrorReporter, type ProcessingContext, stackTrace } from './tolerance.js';
@@ -31,7 +31,8 @@ export class DeadLetterQueueReporter implements ErrorReporter {
 
   static async create(o: {
     admin: Admin;
-    producer: Producer;
+    bootstrapServers: string[];
+    clientId: string;
     topic: string;
     replicationFactor: number;
     contextHeaders: boolean;
@@ -47,7 +48,9 @@ export class DeadLetterQueueReporter implements ErrorReporter {
       rf = md.brokers.size;
     }
     await ensureTopic(o.admin, { name: o.topic, partitions: 1, replicationFactor: rf });
-    return new DeadLetterQueueReporter(o);
+    // One producer per task: its sends are sequential, as an idempotent producer needs per partition.
+    const producer = new Producer({ clientId: o.clientId, bootstrapBrokers: o.bootstrapServers, idempotent: true, acks: -1, retries: 5 });
+    return new DeadLetterQueueReporter({ ...o, producer });
   }
 
   async report(ctx: ProcessingContext): Promise<void> {
@@ -81,5 +84,9 @@ export class DeadLetterQueueReporter implements ErrorReporter {
       this.#logger.error({ topic: this.#topic, err: String(err) }, 'could not write record to the dead letter queue');
       throw err;
     }
+  }
+
+  async close(): Promise<void> {
+    await this.#producer.close().catch(() => undefined);
   }
 }
