@@ -251,6 +251,14 @@ describe('JsonConverter: JSON with an envelope → Connect (Kafka Connect test e
     }
     expect(() => read(`${schema}{"id":1},"x":1}`)).toThrow(/requires "schema" and "payload"/);
   });
+
+  it('keeps large integers exact in schemaless payloads read through the prefix cache', () => {
+    for (const id of ['1', '12345678901234567890', '2']) {
+      const sv = read(`{"schema":null,"payload":{"id":${id},"nested":[${id}]}}`);
+      const expected = id.length > 15 ? BigInt(id) : Number(id);
+      expect(sv).toEqual({ schema: null, value: { id: expected, nested: [expected] } });
+    }
+  });
 });
 
 describe('JsonConverter: Connect → JSON bytes as Kafka Connect writes them', () => {
