@@ -4,6 +4,7 @@ import {
   type ConnectRecord,
   DataException,
   defineConfig,
+  type Schema,
   Struct,
   type Transformation,
 } from '@tributary/api';
@@ -51,14 +52,28 @@ function nullMask(value: unknown): unknown {
   throw new DataException(`Cannot mask value of type: ${className(value)}`);
 }
 
-function customMask(value: unknown, replacement: string): unknown {
+const INT_RANGE: Record<string, [number, number]> = {
+  int8: [-128, 127],
+  int16: [-32768, 32767],
+  int32: [-2147483648, 2147483647],
+};
+
+function customMask(value: unknown, replacement: string, schema: Schema | null): unknown {
   const notNumber = (): never => {
     throw new DataException(`Unable to convert ${replacement} (string) to number`);
   };
   if (typeof value === 'string') return replacement;
   if (typeof value === 'number') {
     const t = replacement.trim();
-    if (Number.isInteger(value)) return /^[+-]?\d+$/.test(t) ? Number(t) : notNumber();
+    // The field's schema says which Java type parses the replacement; schemaless whole numbers are longs.
+    const floating = schema ? schema.type === 'float32' || schema.type === 'float64' : !Number.isInteger(value);
+    if (!floating) {
+      if (!/^[+-]?\d+$/.test(t)) return notNumber();
+      const n = Number(t);
+      const range = schema ? INT_RANGE[schema.type] : undefined;
+      if (range && (n < range[0] || n > range[1])) return notNumber();
+      return schema?.type === 'int64' && !Number.isSafeInteger(n) ? BigInt(t) : n;
+    }
     const n = Number(t);
     return t === '' || Number.isNaN(n) ? notNumber() : n;
   }
@@ -93,9 +108,9 @@ export class MaskField implements Transformation {
     this.#replaceNull = c['replace.null.with.default'];
   }
 
-  #masked(value: unknown): unknown {
+  #masked(value: unknown, schema: Schema | null): unknown {
     if (value === null || value === undefined) return null;
-    return this.#replacement === null ? nullMask(value) : customMask(value, this.#replacement);
+    return this.#replacement === null ? nullMask(value) : customMask(value, this.#replacement, schema);
   }
 
   apply<R extends ConnectRecord>(record: R): R | null {
@@ -105,14 +120,14 @@ export class MaskField implements Transformation {
     if (schema === null) {
       const map = requireMap(value, PURPOSE);
       const out = new MapBuilder(map, mapEntries(map));
-      for (const f of this.#fields) out.set(f, this.#masked(mapGet(map, f)));
+      for (const f of this.#fields) out.set(f, this.#masked(mapGet(map, f), null));
       return sides.newRecord(record, this.side, null, out.build());
     }
     const struct = requireStruct(value, PURPOSE);
     const out = new Struct(struct.schema);
     for (const f of struct.schema.fields) {
       const v = fieldValue(struct, f, this.#replaceNull);
-      out.put(f, this.#fields.has(f.name) ? this.#masked(v) : v);
+      out.put(f, this.#fields.has(f.name) ? this.#masked(v, f.schema) : v);
     }
     return sides.newRecord(record, this.side, schema, out);
   }

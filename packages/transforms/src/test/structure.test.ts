@@ -146,6 +146,26 @@ describe('MaskField', () => {
     );
   });
 
+  it('parses the replacement as the field schema type', () => {
+    const s = SchemaBuilder.struct()
+      .field('price', Schema.FLOAT64_SCHEMA)
+      .field('tiny', Schema.INT8_SCHEMA)
+      .field('big', Schema.INT64_SCHEMA)
+      .build();
+    const xf = new MaskField('value');
+    xf.configure({ fields: 'price', replacement: '1.5' });
+    const v = new Struct(s).put('price', 2).put('tiny', 1).put('big', 5);
+    expect((xf.apply(sourceRecord({ valueSchema: s, value: v }))!.value as Struct).get('price')).toBe(1.5);
+    xf.configure({ fields: 'tiny', replacement: '1000' });
+    expect(() => xf.apply(sourceRecord({ valueSchema: s, value: v }))).toThrow(
+      'Unable to convert 1000 (string) to number',
+    );
+    xf.configure({ fields: 'big', replacement: '9223372036854775807' });
+    expect((xf.apply(sourceRecord({ valueSchema: s, value: v }))!.value as Struct).get('big')).toBe(
+      9223372036854775807n,
+    );
+  });
+
   it('passes tombstones', () => {
     const xf = new MaskField('value');
     xf.configure({ fields: 'a' });
