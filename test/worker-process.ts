@@ -29,7 +29,13 @@ export interface ClusterSpec {
 }
 
 export function clusterSpec(name: string, extra: Record<string, string> = {}): ClusterSpec {
-  return { groupId: name, configTopic: `${name}-configs`, offsetTopic: `${name}-offsets`, statusTopic: `${name}-status`, extra };
+  return {
+    groupId: name,
+    configTopic: `${name}-configs`,
+    offsetTopic: `${name}-offsets`,
+    statusTopic: `${name}-status`,
+    extra,
+  };
 }
 
 /**
@@ -76,16 +82,27 @@ export class WorkerProcess {
       ...spec.extra,
     };
     const file = path.join(dir, `worker-${port}.properties`);
-    writeFileSync(file, Object.entries(props).map(([k, v]) => `${k}=${v}`).join('\n'));
+    writeFileSync(
+      file,
+      Object.entries(props)
+        .map(([k, v]) => `${k}=${v}`)
+        .join('\n'),
+    );
     const w = new WorkerProcess(port, path.join(dir, `worker-${port}.log`));
     w.#spawn(file);
-    await eventually(async () => (await fetch(`${w.url}/`).catch(() => null))?.ok, { timeoutMs: 60_000, what: `worker on ${port} to answer` });
+    await eventually(async () => (await fetch(`${w.url}/`).catch(() => null))?.ok, {
+      timeoutMs: 60_000,
+      what: `worker on ${port} to answer`,
+    });
     return w;
   }
 
   #spawn(file: string): void {
     const log = createWriteStream(this.logFile, { flags: 'a' });
-    const child = spawn(process.execPath, [BIN, 'distributed', file], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TRIBUTARY_LOG_LEVEL: 'info' } });
+    const child = spawn(process.execPath, [BIN, 'distributed', file], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, TRIBUTARY_LOG_LEVEL: 'info' },
+    });
     child.stdout?.pipe(log);
     child.stderr?.pipe(log);
     this.#child = child;
@@ -112,7 +129,7 @@ export class WorkerProcess {
 
   async stop(): Promise<void> {
     const c = this.#child;
-    if (!c || c.exitCode !== null) return;
+    if (!c || c.exitCode !== null || c.signalCode !== null) return;
     const exited = new Promise<void>((r) => c.once('exit', () => r()));
     c.kill('SIGTERM');
     const t = setTimeout(() => c.kill('SIGKILL'), 20_000);

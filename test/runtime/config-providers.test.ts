@@ -12,7 +12,7 @@ afterAll(async () => {
 });
 
 describe('config providers', () => {
-  it('resolves ${file:...} secrets for the connector while REST, the config topic and logs keep the placeholder', async () => {
+  it('resolves file-provider secrets for the connector while REST, the config topic and logs keep the placeholder', async () => {
     const name = unique('secrets');
     const dir = mkdtempSync(path.join(os.tmpdir(), `${name}-`));
     const secret = `s3cr3t-${name}`;
@@ -46,7 +46,7 @@ describe('config providers', () => {
     };
     const created = await eventually(
       async () => {
-        const r = await w.request('POST', '/connectors', { name: 'src', config });
+        const r = await w.request('POST', '/connectors', { name: `${name}-src`, config });
         return r.status === 201 ? r : null;
       },
       { what: 'connector created' },
@@ -56,10 +56,13 @@ describe('config providers', () => {
     const kafka = new Kafka({ clientId: 'secrets-check', brokers: kafkaBootstrap(), logLevel: 0 });
     const consumer = kafka.consumer({ groupId: unique('secrets-check') });
     await consumer.connect();
-    await eventually(async () => {
-      await consumer.subscribe({ topic, fromBeginning: true });
-      return true;
-    }, { what: 'topic to exist' });
+    await eventually(
+      async () => {
+        await consumer.subscribe({ topic, fromBeginning: true });
+        return true;
+      },
+      { what: 'topic to exist' },
+    );
     const headers: string[] = [];
     await new Promise<void>((resolve, reject) => {
       const t = setTimeout(() => reject(new Error(`got ${headers.length} records`)), 60_000);
@@ -76,9 +79,13 @@ describe('config providers', () => {
     await consumer.disconnect();
     expect(headers).toEqual([secret, secret]);
 
-    const got = await w.request<Record<string, string>>('GET', '/connectors/src/config');
+    const got = await w.request<Record<string, string>>('GET', `/connectors/${name}-src/config`);
     expect(got.body['transforms.token.value.literal']).toBe(placeholder);
-    for (const p of ['/connectors/src', '/connectors/src/tasks', '/connectors?expand=info&expand=status']) {
+    for (const p of [
+      `/connectors/${name}-src`,
+      `/connectors/${name}-src/tasks`,
+      '/connectors?expand=info&expand=status',
+    ]) {
       expect(JSON.stringify((await w.request('GET', p)).body)).not.toContain(secret);
     }
     const log = readFileSync(w.logFile, 'utf8');

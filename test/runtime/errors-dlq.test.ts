@@ -92,7 +92,7 @@ describe('errors.tolerance and the dead letter queue', () => {
     const { good, bad } = await produceMixed(topic);
     const rt = await worker(name);
     await rt.herder.putConnectorConfig(
-      'sink',
+      `${name}-sink`,
       {
         'connector.class': 'FileStreamSink',
         topics: topic,
@@ -105,7 +105,10 @@ describe('errors.tolerance and the dead letter queue', () => {
       },
       { allowReplace: false },
     );
-    await eventually(() => readFileSync(out, 'utf8').split('\n').filter(Boolean).length >= good.length, { what: 'good records in the sink', timeoutMs: 60_000 });
+    await eventually(() => readFileSync(out, 'utf8').split('\n').filter(Boolean).length >= good.length, {
+      what: 'good records in the sink',
+      timeoutMs: 60_000,
+    });
     const written = readFileSync(out, 'utf8').split('\n').filter(Boolean);
     expect(written).toHaveLength(good.length);
     expect(written.map((l) => Number(/id=(\d+)|"id":\s*(\d+)/.exec(l)?.slice(1).find(Boolean)))).toEqual(good);
@@ -117,7 +120,7 @@ describe('errors.tolerance and the dead letter queue', () => {
     expect(h(first, 'topic')).toBe(topic);
     expect(h(first, 'partition')).toBe('0');
     expect(h(first, 'offset')).toBe('5');
-    expect(h(first, 'connector.name')).toBe('sink');
+    expect(h(first, 'connector.name')).toBe(`${name}-sink`);
     expect(h(first, 'task.id')).toBe('0');
     expect(h(first, 'stage')).toBe('VALUE_CONVERTER');
     expect(h(first, 'class.name')).toBe('org.apache.kafka.connect.json.JsonConverter');
@@ -126,11 +129,19 @@ describe('errors.tolerance and the dead letter queue', () => {
     expect(h(first, 'exception.stacktrace').length).toBeGreaterThan(0);
     expect(first.key!.toString()).toBe('k5');
 
-    const status = await rt.herder.connectorStatus('sink');
+    const status = await rt.herder.connectorStatus(`${name}-sink`);
     expect(status.tasks[0]!.state).toBe('RUNNING');
     const metrics = await rt.metrics.render();
-    expect(metrics).toMatch(new RegExp(`kafka_connect_task_error_metrics_total_records_skipped\\{connector="sink",task="0"\\} ${bad.length}`));
-    expect(metrics).toMatch(new RegExp(`kafka_connect_task_error_metrics_deadletterqueue_produce_requests\\{connector="sink",task="0"\\} ${bad.length}`));
+    expect(metrics).toMatch(
+      new RegExp(
+        `kafka_connect_task_error_metrics_total_records_skipped\\{connector="${name}-sink",task="0"\\} ${bad.length}`,
+      ),
+    );
+    expect(metrics).toMatch(
+      new RegExp(
+        `kafka_connect_task_error_metrics_deadletterqueue_produce_requests\\{connector="${name}-sink",task="0"\\} ${bad.length}`,
+      ),
+    );
   });
 
   it('with tolerance none, the first bad record fails the task and its trace is in the status', async () => {
@@ -139,10 +150,14 @@ describe('errors.tolerance and the dead letter queue', () => {
     const out = path.join(mkdtempSync(path.join(os.tmpdir(), `${name}-`)), 'out.txt');
     await produceMixed(topic);
     const rt = await worker(name);
-    await rt.herder.putConnectorConfig('sink', { 'connector.class': 'FileStreamSink', topics: topic, file: out }, { allowReplace: false });
+    await rt.herder.putConnectorConfig(
+      `${name}-sink`,
+      { 'connector.class': 'FileStreamSink', topics: topic, file: out },
+      { allowReplace: false },
+    );
     const failed = await eventually(
       async () => {
-        const s = await rt.herder.connectorStatus('sink');
+        const s = await rt.herder.connectorStatus(`${name}-sink`);
         return s.tasks[0]?.state === 'FAILED' ? s : null;
       },
       { what: 'task FAILED', timeoutMs: 60_000 },

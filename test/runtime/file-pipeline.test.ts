@@ -54,10 +54,18 @@ describe('file source → Kafka → file sink through a distributed worker', () 
     writeFileSync(input, Array.from({ length: 500 }, (_, i) => `line-${i}`).join('\n') + '\n');
 
     let rt = await start(workerProps(name));
-    await rt.herder.putConnectorConfig('src', { 'connector.class': 'FileStreamSource', file: input, topic }, { allowReplace: false });
-    await rt.herder.putConnectorConfig('sink', { 'connector.class': 'org.apache.kafka.connect.file.FileStreamSinkConnector', file: output, topics: topic }, { allowReplace: false });
+    await rt.herder.putConnectorConfig(
+      `${name}-src`,
+      { 'connector.class': 'FileStreamSource', file: input, topic },
+      { allowReplace: false },
+    );
+    await rt.herder.putConnectorConfig(
+      `${name}-sink`,
+      { 'connector.class': 'org.apache.kafka.connect.file.FileStreamSinkConnector', file: output, topics: topic },
+      { allowReplace: false },
+    );
     await eventually(() => lines(output).length >= 500, { what: 'first 500 lines', timeoutMs: 60_000 });
-    const status = await rt.herder.connectorStatus('src');
+    const status = await rt.herder.connectorStatus(`${name}-src`);
     expect(status.connector.state).toBe('RUNNING');
     expect(status.tasks.map((t) => t.state)).toEqual(['RUNNING']);
 
@@ -75,11 +83,13 @@ describe('file source → Kafka → file sink through a distributed worker', () 
     // Nothing lost, in order; a graceful restart commits both sides, so nothing is repeated either.
     expect([...unique_]).toEqual(Array.from({ length: 1000 }, (_, i) => `line-${i}`));
     expect(got.length - unique_.size).toBe(0);
-    const offsets = await rt.herder.connectorOffsets('src');
+    const offsets = await rt.herder.connectorOffsets(`${name}-src`);
     expect(offsets.offsets).toHaveLength(1);
     expect(offsets.offsets[0]!.partition).toEqual({ filename: input });
-    const sinkOffsets = await rt.herder.connectorOffsets('sink');
-    expect(sinkOffsets.offsets).toEqual([{ partition: { kafka_topic: topic, kafka_partition: 0 }, offset: { kafka_offset: 1000 } }]);
+    const sinkOffsets = await rt.herder.connectorOffsets(`${name}-sink`);
+    expect(sinkOffsets.offsets).toEqual([
+      { partition: { kafka_topic: topic, kafka_partition: 0 }, offset: { kafka_offset: 1000 } },
+    ]);
   });
 
   it('runs connectors from files in standalone mode with a file offset store', async () => {
@@ -92,10 +102,20 @@ describe('file source → Kafka → file sink through a distributed worker', () 
     const props = { ...workerProps(name), 'offset.storage.file.filename': path.join(dir, 'offsets.json') };
     const rt = await startStandalone(props);
     running.push(rt);
-    await rt.herder.putConnectorConfig('src', { 'connector.class': 'FileStreamSource', file: input, topic }, { allowReplace: true });
-    await rt.herder.putConnectorConfig('sink', { 'connector.class': 'FileStreamSink', file: output, topics: topic }, { allowReplace: true });
+    await rt.herder.putConnectorConfig(
+      `${name}-src`,
+      { 'connector.class': 'FileStreamSource', file: input, topic },
+      { allowReplace: true },
+    );
+    await rt.herder.putConnectorConfig(
+      `${name}-sink`,
+      { 'connector.class': 'FileStreamSink', file: output, topics: topic },
+      { allowReplace: true },
+    );
     await eventually(() => lines(output).length >= 3, { what: 'three lines' });
     expect(lines(output)).toEqual(['a', 'b', 'c']);
-    await eventually(() => readFileSync(path.join(dir, 'offsets.json'), 'utf8').includes('"position'), { what: 'offset file' });
+    await eventually(() => readFileSync(path.join(dir, 'offsets.json'), 'utf8').includes('"position'), {
+      what: 'offset file',
+    });
   });
 });

@@ -1,7 +1,12 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { type ConformanceFixture, httpRequester, restConformanceCases, runConformanceCase } from '@tributary/rest/conformance';
+import {
+  type ConformanceFixture,
+  httpRequester,
+  restConformanceCases,
+  runConformanceCase,
+} from '@tributary/rest/conformance';
 import { Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kafkaBootstrap, unique } from '../helpers.js';
@@ -35,11 +40,22 @@ beforeAll(async () => {
   fixture = {
     source: {
       plugin: '@tributary/connector-file/FileStreamSourceConnector',
-      config: (n) => ({ 'connector.class': 'FileStreamSource', file: input, topic: `${name}-${n.replace(/[^A-Za-z0-9-]/g, '')}`, 'tasks.max': '1' }),
+      config: (n) => ({
+        'connector.class': 'FileStreamSource',
+        file: input,
+        topic: `${name}-${n.replace(/[^A-Za-z0-9-]/g, '')}`,
+        'tasks.max': '1',
+      }),
       offsets: [{ partition: { filename: input }, offset: { position: 0 } }],
     },
-    sink: { plugin: '@tributary/connector-file/FileStreamSinkConnector', config: () => ({ 'connector.class': 'FileStreamSink', file: path.join(dir, 'out.txt'), topics: sinkTopic }) },
-    invalid: { config: () => ({ 'connector.class': 'FileStreamSource', topic: 't', 'batch.size': 'abc' }), field: 'batch.size' },
+    sink: {
+      plugin: '@tributary/connector-file/FileStreamSinkConnector',
+      config: () => ({ 'connector.class': 'FileStreamSink', file: path.join(dir, 'out.txt'), topics: sinkTopic }),
+    },
+    invalid: {
+      config: () => ({ 'connector.class': 'FileStreamSource', topic: 't', 'batch.size': 'abc' }),
+      field: 'batch.size',
+    },
     timeoutMs: 30_000,
   };
 });

@@ -16,7 +16,10 @@ afterAll(async () => {
 });
 
 /** Reads every record of a topic with kafkajs, the independent client. */
-async function readAll(topic: string, expected: number): Promise<Array<{ key: string; value: string | null; partition: number }>> {
+async function readAll(
+  topic: string,
+  expected: number,
+): Promise<Array<{ key: string; value: string | null; partition: number }>> {
   const kafka = new Kafka({ clientId: 'stores-check', brokers: bootstrap, logLevel: 0 });
   const consumer = kafka.consumer({ groupId: unique('check') });
   const out: Array<{ key: string; value: string | null; partition: number }> = [];
@@ -41,7 +44,14 @@ async function readAll(topic: string, expected: number): Promise<Array<{ key: st
 describe('Kafka-backed stores', () => {
   it('config store writes Kafka Connect records and a second reader sees the same state', async () => {
     const topic = unique('configs');
-    const opts = { bootstrapServers: bootstrap, clientId: unique('cfg'), topic, replicationFactor: 1, admin, logger: silentLogger };
+    const opts = {
+      bootstrapServers: bootstrap,
+      clientId: unique('cfg'),
+      topic,
+      replicationFactor: 1,
+      admin,
+      logger: silentLogger,
+    };
     const store = new KafkaConfigBackingStore(opts);
     await store.start();
     await store.putConnectorConfig('c1', { 'connector.class': 'X', 'tasks.max': '2' }, 'PAUSED');
@@ -49,7 +59,14 @@ describe('Kafka-backed stores', () => {
     await store.putTargetState('c1', 'STOPPED');
 
     const raw = await readAll(topic, 6);
-    expect(raw.map((r) => r.key)).toEqual(['target-state-c1', 'connector-c1', 'task-c1-0', 'task-c1-1', 'commit-c1', 'target-state-c1']);
+    expect(raw.map((r) => r.key)).toEqual([
+      'target-state-c1',
+      'connector-c1',
+      'task-c1-0',
+      'task-c1-1',
+      'commit-c1',
+      'target-state-c1',
+    ]);
     expect(JSON.parse(raw[1]!.value!)).toEqual({ properties: { 'connector.class': 'X', 'tasks.max': '2' } });
     expect(JSON.parse(raw[4]!.value!)).toEqual({ tasks: 2 });
     expect(JSON.parse(raw[5]!.value!)).toEqual({ state: 'PAUSED', 'state.v2': 'STOPPED' });
@@ -69,7 +86,15 @@ describe('Kafka-backed stores', () => {
 
   it('offset store keys offsets as ["connector",{partition}] on a 25-partition compacted topic', async () => {
     const topic = unique('offsets');
-    const opts = { bootstrapServers: bootstrap, clientId: unique('off'), topic, partitions: 25, replicationFactor: 1, admin, logger: silentLogger };
+    const opts = {
+      bootstrapServers: bootstrap,
+      clientId: unique('off'),
+      topic,
+      partitions: 25,
+      replicationFactor: 1,
+      admin,
+      logger: silentLogger,
+    };
     const store = new KafkaOffsetBackingStore(opts);
     await store.start();
     await store.set('src', [{ partition: { file: 'a.txt' }, offset: { position: 42 } }]);
@@ -79,7 +104,9 @@ describe('Kafka-backed stores', () => {
     expect(JSON.parse(raw[1]!.value!)).toEqual({ position: 84 });
     const md = await admin.metadata({ topics: [topic] });
     expect(md.topics.get(topic)?.partitionsCount).toBe(25);
-    const configs = await admin.describeConfigs({ resources: [{ resourceType: 2, resourceName: topic, configurationKeys: ['cleanup.policy'] }] });
+    const configs = await admin.describeConfigs({
+      resources: [{ resourceType: 2, resourceName: topic, configurationKeys: ['cleanup.policy'] }],
+    });
     expect(configs[0]?.configs.find((c) => c.name === 'cleanup.policy')?.value).toBe('compact');
 
     const other = new KafkaOffsetBackingStore({ ...opts, clientId: unique('off2') });
@@ -93,7 +120,15 @@ describe('Kafka-backed stores', () => {
 
   it('status store fences writes from an older generation', async () => {
     const topic = unique('status');
-    const opts = { bootstrapServers: bootstrap, clientId: unique('st'), topic, partitions: 5, replicationFactor: 1, admin, logger: silentLogger };
+    const opts = {
+      bootstrapServers: bootstrap,
+      clientId: unique('st'),
+      topic,
+      partitions: 5,
+      replicationFactor: 1,
+      admin,
+      logger: silentLogger,
+    };
     const store = new KafkaStatusBackingStore(opts);
     await store.start();
     await store.putConnector('c', { state: 'RUNNING', trace: null, worker_id: 'w2:8083', generation: 5 });

@@ -14,7 +14,13 @@ const def = defineConfig({
 
 describe('ConfigDef', () => {
   it('parses strings into typed values with defaults', () => {
-    const c = def.parse({ 'kafka.topic': ' t ', quickstart: 'USERS', 'topics.list': 'a, b', secret: 's3cr3t', flag: 'TRUE' });
+    const c = def.parse({
+      'kafka.topic': ' t ',
+      quickstart: 'USERS',
+      'topics.list': 'a, b',
+      secret: 's3cr3t',
+      flag: 'TRUE',
+    });
     expect(c['kafka.topic']).toBe('t');
     expect(c['max.interval']).toBe(500);
     expect(c.quickstart).toBe('users');
@@ -32,8 +38,12 @@ describe('ConfigDef', () => {
     } catch (e) {
       expect(e).toBeInstanceOf(ConfigException);
       const errors = (e as ConfigException).errors;
-      expect(errors['kafka.topic']).toEqual(['Missing required configuration "kafka.topic" which has no default value.']);
-      expect(errors['max.interval']).toEqual(['Invalid value abc for configuration max.interval: Not a number of type LONG']);
+      expect(errors['kafka.topic']).toEqual([
+        'Missing required configuration "kafka.topic" which has no default value.',
+      ]);
+      expect(errors['max.interval']).toEqual([
+        'Invalid value abc for configuration max.interval: Not a number of type LONG',
+      ]);
       expect(errors.quickstart?.[0]).toMatch(/String must be one of: orders, users/);
     }
     expect(() => def.parse({ 'kafka.topic': 't', 'max.interval': '-1' })).toThrow(/max.interval/);

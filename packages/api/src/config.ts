@@ -88,12 +88,19 @@ function parseInteger(raw: string, type: 'INT' | 'SHORT' | 'LONG'): number {
   if (!/^[+-]?\d+$/.test(t)) throw new Error(`Not a number of type ${type}`);
   const n = Number(t);
   const [min, max] =
-    type === 'INT' ? [-2147483648, 2147483647] : type === 'SHORT' ? [-32768, 32767] : [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER];
+    type === 'INT'
+      ? [-2147483648, 2147483647]
+      : type === 'SHORT'
+        ? [-32768, 32767]
+        : [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER];
   if (n < min || n > max) throw new Error(`Not a number of type ${type}`);
   return n;
 }
 
-type Opt<T, D> = Omit<ConfigKeyOptions<T>, 'default' | 'validate'> & { default?: D; validate?: z.ZodType<NonNullable<T>> };
+type Opt<T, D> = Omit<ConfigKeyOptions<T>, 'default' | 'validate'> & {
+  default?: D;
+  validate?: z.ZodType<NonNullable<T>>;
+};
 type Val<T, D> = [D] extends [null] ? T | null : T;
 
 /** Builders for config keys; each returns a key whose parsed type follows from its default. */
@@ -109,7 +116,11 @@ export const ConfigKeys = {
     return new Key('INT', o as ConfigKeyOptions<Val<number, D>>, (raw) => parseInteger(raw, 'INT') as Val<number, D>);
   },
   short<D extends number | null | undefined = undefined>(o: Opt<number, D> = {}): ConfigKey<Val<number, D>> {
-    return new Key('SHORT', o as ConfigKeyOptions<Val<number, D>>, (raw) => parseInteger(raw, 'SHORT') as Val<number, D>);
+    return new Key(
+      'SHORT',
+      o as ConfigKeyOptions<Val<number, D>>,
+      (raw) => parseInteger(raw, 'SHORT') as Val<number, D>,
+    );
   },
   long<D extends number | null | undefined = undefined>(o: Opt<number, D> = {}): ConfigKey<Val<number, D>> {
     return new Key('LONG', o as ConfigKeyOptions<Val<number, D>>, (raw) => parseInteger(raw, 'LONG') as Val<number, D>);
@@ -130,9 +141,13 @@ export const ConfigKeys = {
     });
   },
   /** Comma-separated list, trimmed; the empty string is the empty list. */
-  list<D extends readonly string[] | null | undefined = undefined>(o: Opt<string[], D> = {}): ConfigKey<Val<string[], D>> {
-    return new Key('LIST', o as ConfigKeyOptions<Val<string[], D>>, (raw) =>
-      (raw.trim() === '' ? [] : raw.split(',').map((s) => s.trim())) as Val<string[], D>,
+  list<D extends readonly string[] | null | undefined = undefined>(
+    o: Opt<string[], D> = {},
+  ): ConfigKey<Val<string[], D>> {
+    return new Key(
+      'LIST',
+      o as ConfigKeyOptions<Val<string[], D>>,
+      (raw) => (raw.trim() === '' ? [] : raw.split(',').map((s) => s.trim())) as Val<string[], D>,
     );
   },
   password<D extends Password | null | undefined = undefined>(o: Opt<Password, D> = {}): ConfigKey<Val<Password, D>> {
@@ -158,7 +173,8 @@ export const ConfigKeys = {
 
 // biome-ignore lint/suspicious/noExplicitAny: variance sink for heterogeneous key maps
 export type ConfigKeyMap = Record<string, ConfigKey<any>>;
-export type ConfigOf<D> = D extends ConfigDef<infer S> ? { -readonly [K in keyof S]: S[K] extends ConfigKey<infer T> ? T : never } : never;
+export type ConfigOf<D> =
+  D extends ConfigDef<infer S> ? { -readonly [K in keyof S]: S[K] extends ConfigKey<infer T> ? T : never } : never;
 export type RawConfig = Readonly<Record<string, string | undefined>>;
 
 /** What GET /connector-plugins/{p}/config returns for each key (Kafka Connect's ConfigKeyInfo). */
@@ -258,7 +274,8 @@ export class ConfigDef<S extends ConfigKeyMap = ConfigKeyMap> {
         return this.parse(raw);
       } catch (e) {
         if (e instanceof ConfigException) {
-          for (const [path, msgs] of Object.entries(e.errors)) for (const m of msgs) ctx.addIssue({ code: 'custom', path: [path], message: m });
+          for (const [path, msgs] of Object.entries(e.errors))
+            for (const m of msgs) ctx.addIssue({ code: 'custom', path: [path], message: m });
           return z.NEVER;
         }
         throw e;

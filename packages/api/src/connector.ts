@@ -6,7 +6,9 @@ import type { SinkTask, SourceTask } from './task.js';
 /** Reads committed source offsets (Kafka Connect's OffsetStorageReader). */
 export interface OffsetStorageReader {
   offset(partition: SourcePartition): Promise<SourceOffset | null>;
-  offsets(partitions: readonly SourcePartition[]): Promise<Array<{ partition: SourcePartition; offset: SourceOffset | null }>>;
+  offsets(
+    partitions: readonly SourcePartition[],
+  ): Promise<Array<{ partition: SourcePartition; offset: SourceOffset | null }>>;
 }
 
 export interface ConnectorContext {

@@ -38,7 +38,9 @@ export async function serveUntilSignalled(runtime: ConnectRuntime, onReady?: (ur
       force.unref();
       void (async () => {
         await rest.close().catch(() => undefined);
-        await runtime.stop().catch((e: unknown) => runtime.loggers.root.error({ err: String(e) }, 'error while stopping'));
+        await runtime
+          .stop()
+          .catch((e: unknown) => runtime.loggers.root.error({ err: String(e) }, 'error while stopping'));
         clearTimeout(force);
         resolve(0);
       })();

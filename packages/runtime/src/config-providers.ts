@@ -8,7 +8,7 @@ import { parseProperties, withPrefix } from './worker-config.js';
 class AllowedPaths {
   readonly #roots: string[] | null;
   constructor(spec: string | undefined) {
-    this.#roots = spec && spec.trim() ? spec.split(',').map((p) => path.resolve(p.trim())) : null;
+    this.#roots = spec?.trim() ? spec.split(',').map((p) => path.resolve(p.trim())) : null;
   }
   check(p: string): string {
     const abs = path.resolve(p);
@@ -104,10 +104,18 @@ export class ConfigTransformer {
   readonly #providers = new Map<string, ConfigProvider>();
 
   constructor(workerProps: Readonly<Record<string, string>>, plugins: Plugins, logger: Logger) {
-    const names = (workerProps['config.providers'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    const names = (workerProps['config.providers'] ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     for (const name of names) {
       const cls = workerProps[`config.providers.${name}.class`];
-      if (!cls) throw new ConfigException({ [`config.providers.${name}.class`]: [`Missing required configuration "config.providers.${name}.class" which has no default value.`] });
+      if (!cls)
+        throw new ConfigException({
+          [`config.providers.${name}.class`]: [
+            `Missing required configuration "config.providers.${name}.class" which has no default value.`,
+          ],
+        });
       let provider: ConfigProvider;
       const builtIn = BUILT_IN[cls];
       if (builtIn) provider = builtIn();
@@ -142,7 +150,11 @@ export class ConfigTransformer {
     }
     const out: Record<string, string> = {};
     for (const [k, v] of Object.entries(props)) {
-      out[k] = v.replace(PATTERN, (whole, provider: string, p: string | undefined, key: string) => resolved.get(`${provider}\u0000${p ?? ''}\u0000${key}`) ?? whole);
+      out[k] = v.replace(
+        PATTERN,
+        (whole, provider: string, p: string | undefined, key: string) =>
+          resolved.get(`${provider}\u0000${p ?? ''}\u0000${key}`) ?? whole,
+      );
     }
     return out;
   }

@@ -119,7 +119,11 @@ async function assemble(
     maxBufferedRecords: cfg['producer.max.buffered.records'],
     maxPollRecords: cfg['consumer.max.poll.records'],
     topicCreationEnable: cfg['topic.creation.enable'],
-    ...{ sessionTimeoutMs: group.sessionTimeoutMs, heartbeatIntervalMs: group.heartbeatIntervalMs, rebalanceTimeoutMs: group.rebalanceTimeoutMs },
+    ...{
+      sessionTimeoutMs: group.sessionTimeoutMs,
+      heartbeatIntervalMs: group.heartbeatIntervalMs,
+      rebalanceTimeoutMs: group.rebalanceTimeoutMs,
+    },
     plugins,
     offsetStore: stores.offsets,
     statusStore: stores.status,
@@ -171,18 +175,32 @@ function parseOrThrow<T>(parse: () => T): T {
 }
 
 /** A worker in distributed mode: config, offsets and status in Kafka topics. */
-export async function startDistributed(props: Record<string, string>, opts: StartOptions = {}): Promise<ConnectRuntime> {
+export async function startDistributed(
+  props: Record<string, string>,
+  opts: StartOptions = {},
+): Promise<ConnectRuntime> {
   const cfg = parseOrThrow(() => DistributedConfigDef.parse(props));
   const rf = (n: number, brokers: number): number => (n === -1 ? -1 : Math.min(n, Math.max(brokers, 1)));
   return assemble(
     props,
     cfg,
-    { sessionTimeoutMs: cfg['session.timeout.ms'], heartbeatIntervalMs: cfg['heartbeat.interval.ms'], rebalanceTimeoutMs: cfg['rebalance.timeout.ms'] },
+    {
+      sessionTimeoutMs: cfg['session.timeout.ms'],
+      heartbeatIntervalMs: cfg['heartbeat.interval.ms'],
+      rebalanceTimeoutMs: cfg['rebalance.timeout.ms'],
+    },
     ({ admin, clientId, loggers, brokers }) => {
       const logger = loggers.get('tributary.storage', {});
       const bootstrapServers = cfg['bootstrap.servers'];
       return {
-        config: new KafkaConfigBackingStore({ bootstrapServers, clientId: `${clientId}-configs`, topic: cfg['config.storage.topic'], replicationFactor: rf(cfg['config.storage.replication.factor'], brokers), admin, logger }),
+        config: new KafkaConfigBackingStore({
+          bootstrapServers,
+          clientId: `${clientId}-configs`,
+          topic: cfg['config.storage.topic'],
+          replicationFactor: rf(cfg['config.storage.replication.factor'], brokers),
+          admin,
+          logger,
+        }),
         offsets: new KafkaOffsetBackingStore({
           bootstrapServers,
           clientId: `${clientId}-offsets`,
@@ -206,7 +224,11 @@ export async function startDistributed(props: Record<string, string>, opts: Star
     },
     opts,
     cfg['exactly.once.source.support'] === 'enabled'
-      ? { groupId: cfg['group.id'], offsetTopic: cfg['offset.storage.topic'], offsetPartitions: cfg['offset.storage.partitions'] }
+      ? {
+          groupId: cfg['group.id'],
+          offsetTopic: cfg['offset.storage.topic'],
+          offsetPartitions: cfg['offset.storage.partitions'],
+        }
       : null,
     (o, ctx) =>
       new DistributedHerder({
@@ -224,7 +246,10 @@ export async function startDistributed(props: Record<string, string>, opts: Star
 
 /** A worker in standalone mode: configs in memory (from files and REST), offsets in a local file. */
 export async function startStandalone(props: Record<string, string>, opts: StartOptions = {}): Promise<ConnectRuntime> {
-  const withDefault = { 'offset.storage.file.filename': path.join(os.tmpdir(), `connect-${randomUUID()}.offsets`), ...props };
+  const withDefault = {
+    'offset.storage.file.filename': path.join(os.tmpdir(), `connect-${randomUUID()}.offsets`),
+    ...props,
+  };
   const cfg = parseOrThrow(() => StandaloneConfigDef.parse(withDefault));
   return assemble(
     withDefault,

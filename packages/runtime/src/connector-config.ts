@@ -19,17 +19,42 @@ const G_ERRORS = 'Error Handling';
 
 /** Keys every connector has (Kafka Connect's ConnectorConfig). */
 export const ConnectorConfigDef = defineConfig({
-  name: ConfigKeys.string({ group: G_COMMON, importance: 'HIGH', doc: 'Globally unique name to use for this connector.' }),
-  'connector.class': ConfigKeys.class({ group: G_COMMON, importance: 'HIGH', doc: 'Name or alias of the connector class.' }),
-  'tasks.max': ConfigKeys.int({ default: 1, group: G_COMMON, importance: 'HIGH', doc: 'Maximum number of tasks to use for this connector.' }),
+  name: ConfigKeys.string({
+    group: G_COMMON,
+    importance: 'HIGH',
+    doc: 'Globally unique name to use for this connector.',
+  }),
+  'connector.class': ConfigKeys.class({
+    group: G_COMMON,
+    importance: 'HIGH',
+    doc: 'Name or alias of the connector class.',
+  }),
+  'tasks.max': ConfigKeys.int({
+    default: 1,
+    group: G_COMMON,
+    importance: 'HIGH',
+    doc: 'Maximum number of tasks to use for this connector.',
+  }),
   'tasks.max.enforce': ConfigKeys.boolean({ default: true, group: G_COMMON }),
   'key.converter': ConfigKeys.class({ default: null, group: G_COMMON, doc: 'Overrides the worker key converter.' }),
   'value.converter': ConfigKeys.class({ default: null, group: G_COMMON, doc: 'Overrides the worker value converter.' }),
   'header.converter': ConfigKeys.class({ default: null, group: G_COMMON }),
   'config.action.reload': ConfigKeys.enum(['none', 'restart'], { default: 'restart', group: G_COMMON }),
-  transforms: ConfigKeys.list({ default: [], group: G_TRANSFORMS, doc: 'Aliases for the transformations to apply to records.' }),
-  predicates: ConfigKeys.list({ default: [], group: G_PREDICATES, doc: 'Aliases for the predicates used by transformations.' }),
-  'errors.retry.timeout': ConfigKeys.long({ default: 0, group: G_ERRORS, doc: 'Maximum ms to retry a failed operation; -1 retries forever.' }),
+  transforms: ConfigKeys.list({
+    default: [],
+    group: G_TRANSFORMS,
+    doc: 'Aliases for the transformations to apply to records.',
+  }),
+  predicates: ConfigKeys.list({
+    default: [],
+    group: G_PREDICATES,
+    doc: 'Aliases for the predicates used by transformations.',
+  }),
+  'errors.retry.timeout': ConfigKeys.long({
+    default: 0,
+    group: G_ERRORS,
+    doc: 'Maximum ms to retry a failed operation; -1 retries forever.',
+  }),
   'errors.retry.delay.max.ms': ConfigKeys.long({ default: 60_000, group: G_ERRORS }),
   'errors.tolerance': ConfigKeys.enum(['none', 'all'], { default: 'none', group: G_ERRORS }),
   'errors.log.enable': ConfigKeys.boolean({ default: false, group: G_ERRORS }),
@@ -46,8 +71,14 @@ export const SinkConnectorConfigDef = ConnectorConfigDef.extend({
 
 export const SourceConnectorConfigDef = ConnectorConfigDef.extend({
   'topic.creation.groups': ConfigKeys.list({ default: [], group: 'Topic Creation' }),
-  'exactly.once.support': ConfigKeys.enum(['requested', 'required'], { default: 'requested', group: 'Exactly Once Support' }),
-  'transaction.boundary': ConfigKeys.enum(['poll', 'interval', 'connector'], { default: 'poll', group: 'Exactly Once Support' }),
+  'exactly.once.support': ConfigKeys.enum(['requested', 'required'], {
+    default: 'requested',
+    group: 'Exactly Once Support',
+  }),
+  'transaction.boundary': ConfigKeys.enum(['poll', 'interval', 'connector'], {
+    default: 'poll',
+    group: 'Exactly Once Support',
+  }),
   'transaction.boundary.interval.ms': ConfigKeys.long({ default: null, group: 'Exactly Once Support' }),
   'offsets.storage.topic': ConfigKeys.string({ default: null, group: 'Exactly Once Support' }),
 });
@@ -115,7 +146,9 @@ export class TransformationChain {
       let predicate: Predicate | null = null;
       if (predicateAlias) {
         if (!predicateAliases.has(predicateAlias)) {
-          errors[`${prefix}predicate`] = [`Invalid value ${predicateAlias} for configuration ${prefix}predicate: not one of the predicates (${[...predicateAliases].join(', ') || 'none configured'})`];
+          errors[`${prefix}predicate`] = [
+            `Invalid value ${predicateAlias} for configuration ${prefix}predicate: not one of the predicates (${[...predicateAliases].join(', ') || 'none configured'})`,
+          ];
           continue;
         }
         const pPrefix = `predicates.${predicateAlias}.`;
@@ -157,9 +190,17 @@ export class TransformationChain {
   }
 
   /** Config definitions of each transform and predicate, under their prefixed names (for validate). */
-  static definitions(props: Readonly<Record<string, string>>, plugins: Plugins): Array<{ definition: ConfigKeyInfo; value: ConfigValueInfo }> {
+  static definitions(
+    props: Readonly<Record<string, string>>,
+    plugins: Plugins,
+  ): Array<{ definition: ConfigKeyInfo; value: ConfigValueInfo }> {
     const out: Array<{ definition: ConfigKeyInfo; value: ConfigValueInfo }> = [];
-    const add = (prefix: string, type: string | undefined, kind: 'transformation' | 'predicate', group: string): void => {
+    const add = (
+      prefix: string,
+      type: string | undefined,
+      kind: 'transformation' | 'predicate',
+      group: string,
+    ): void => {
       const typeKey = `${prefix}type`;
       let errs: string[] = [];
       let defs: ConfigKeyInfo[] = [];
@@ -177,7 +218,19 @@ export class TransformationChain {
         }
       }
       out.push({
-        definition: { name: typeKey, type: 'CLASS', required: true, default_value: null, importance: 'HIGH', documentation: `Class for the '${prefix.split('.')[1]}' ${kind}.`, group, width: 'LONG', display_name: typeKey, dependents: [], order: 0 },
+        definition: {
+          name: typeKey,
+          type: 'CLASS',
+          required: true,
+          default_value: null,
+          importance: 'HIGH',
+          documentation: `Class for the '${prefix.split('.')[1]}' ${kind}.`,
+          group,
+          width: 'LONG',
+          display_name: typeKey,
+          dependents: [],
+          order: 0,
+        },
         value: { name: typeKey, value: type ?? null, recommended_values: [], errors: errs, visible: true },
       });
       defs.forEach((d, i) => {
@@ -185,14 +238,21 @@ export class TransformationChain {
         out.push({ definition: { ...d, name: prefix + d.name, group }, value: { ...v, name: prefix + v.name } });
       });
     };
-    for (const alias of splitList(props.transforms)) add(`transforms.${alias}.`, props[`transforms.${alias}.type`], 'transformation', `Transforms: ${alias}`);
-    for (const alias of splitList(props.predicates)) add(`predicates.${alias}.`, props[`predicates.${alias}.type`], 'predicate', `Predicates: ${alias}`);
+    for (const alias of splitList(props.transforms))
+      add(`transforms.${alias}.`, props[`transforms.${alias}.type`], 'transformation', `Transforms: ${alias}`);
+    for (const alias of splitList(props.predicates))
+      add(`predicates.${alias}.`, props[`predicates.${alias}.type`], 'predicate', `Predicates: ${alias}`);
     return out;
   }
 }
 
 function splitList(v: string | undefined): string[] {
-  return v && v.trim() ? v.split(',').map((s) => s.trim()).filter(Boolean) : [];
+  return v?.trim()
+    ? v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : [];
 }
 
 function addConfigErrors(errors: Record<string, string[]>, e: unknown, prefix: string): void {

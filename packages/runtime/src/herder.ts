@@ -8,7 +8,12 @@ import {
   type SourcePartition,
 } from '@tributary/api';
 import { Admin } from '@platformatic/kafka';
-import { ConnectorConfigDef, SinkConnectorConfigDef, SourceConnectorConfigDef, TransformationChain } from './connector-config.js';
+import {
+  ConnectorConfigDef,
+  SinkConnectorConfigDef,
+  SourceConnectorConfigDef,
+  TransformationChain,
+} from './connector-config.js';
 import { AlreadyExistsError, BadRequestError, ConnectRestException, NotFoundError } from './errors.js';
 import type {
   ConfigInfos,
@@ -50,9 +55,13 @@ export interface HerderOptions {
   commit?: string;
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ISO control characters are exactly what connector names may not contain
 const NAME_CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
-function sameConfig(a: Readonly<Record<string, string>> | undefined, b: Readonly<Record<string, string>> | undefined): boolean {
+function sameConfig(
+  a: Readonly<Record<string, string>> | undefined,
+  b: Readonly<Record<string, string>> | undefined,
+): boolean {
   if (!a || !b) return a === b;
   const ka = Object.keys(a);
   if (ka.length !== Object.keys(b).length) return false;
@@ -92,7 +101,10 @@ export class WorkerHerder implements Herder {
   }
 
   get #adminClient(): Admin {
-    this.#admin ??= new Admin({ clientId: `${this.#worker.opts.clientIdPrefix}-herder-admin`, bootstrapBrokers: this.#o.bootstrapServers });
+    this.#admin ??= new Admin({
+      clientId: `${this.#worker.opts.clientIdPrefix}-herder-admin`,
+      bootstrapBrokers: this.#o.bootstrapServers,
+    });
     return this.#admin;
   }
 
@@ -178,35 +190,33 @@ export class WorkerHerder implements Herder {
         this.#reconfigure.add(name);
       }
     }
-    // Task configs come from the worker running the connector; only the leader writes them to
-    // the config topic (writeTaskConfigs forwards otherwise), and the write comes back to everyone.
-    {
-      for (const name of [...this.#reconfigure]) {
-        this.#reconfigure.delete(name);
-        const config = snap.connectors.get(name);
-        if (!config) continue;
-        const target = snap.targetStates.get(name) ?? 'STARTED';
-        let configs: Record<string, string>[];
+    for (const name of [...this.#reconfigure]) {
+      this.#reconfigure.delete(name);
+      const config = snap.connectors.get(name);
+      if (!config) continue;
+      const target = snap.targetStates.get(name) ?? 'STARTED';
+      let configs: Record<string, string>[];
+      try {
+        configs =
+          target === 'STOPPED' ? [] : await this.#worker.connectorTaskConfigs(name, Number(config['tasks.max'] ?? '1'));
+      } catch (err) {
+        this.#logger.error({ connector: name, err: String(err) }, 'failed to generate task configs');
+        continue;
+      }
+      const existing = snap.taskConfigs.get(name);
+      const rc = this.#worker.runningConnector(name);
+      if (!rc || (rc.state === 'FAILED' && existing)) continue;
+      const changed =
+        !existing || existing.length !== configs.length || configs.some((c, i) => !sameConfig(c, existing[i]));
+      if (changed) {
         try {
-          configs = target === 'STOPPED' ? [] : await this.#worker.connectorTaskConfigs(name, Number(config['tasks.max'] ?? '1'));
+          await this.writeTaskConfigs(name, configs);
         } catch (err) {
-          this.#logger.error({ connector: name, err: String(err) }, 'failed to generate task configs');
-          continue;
+          this.#logger.error({ connector: name, err: String(err) }, 'failed to publish task configs; will retry');
+          this.#reconfigure.add(name);
+          setTimeout(() => this.#scheduleReconcile(), 1000).unref();
         }
-        const existing = snap.taskConfigs.get(name);
-        const rc = this.#worker.runningConnector(name);
-        if (!rc || (rc.state === 'FAILED' && existing)) continue;
-        const changed = !existing || existing.length !== configs.length || configs.some((c, i) => !sameConfig(c, existing[i]));
-        if (changed) {
-          try {
-            await this.writeTaskConfigs(name, configs);
-          } catch (err) {
-            this.#logger.error({ connector: name, err: String(err) }, 'failed to publish task configs; will retry');
-            this.#reconfigure.add(name);
-            setTimeout(() => this.#scheduleReconcile(), 1000).unref();
-          }
-          // The change listener schedules another pass that starts the new tasks.
-        }
+        // The change listener schedules another pass that starts the new tasks.
       }
     }
     const fresh = this.#o.configStore.snapshot();
@@ -229,12 +239,14 @@ export class WorkerHerder implements Herder {
     await this.#worker.stopTasks(toStop);
     for (const id of toStop) {
       this.#runningTaskConfigs.delete(Worker.taskKey(id));
-      if (!wanted.has(Worker.taskKey(id)) && !snap.connectors.has(id.connector)) await this.#o.statusStore.putTask(id.connector, id.task, null).catch(() => undefined);
+      if (!wanted.has(Worker.taskKey(id)) && !snap.connectors.has(id.connector))
+        await this.#o.statusStore.putTask(id.connector, id.task, null).catch(() => undefined);
     }
     // Status of tasks beyond the current count (connector shrank) is removed.
     for (const [name, configs] of snap.taskConfigs) {
       for (const [task] of this.#o.statusStore.tasks(name)) {
-        if (task >= configs.length && this.isLeader()) await this.#o.statusStore.putTask(name, task, null).catch(() => undefined);
+        if (task >= configs.length && this.isLeader())
+          await this.#o.statusStore.putTask(name, task, null).catch(() => undefined);
       }
     }
     for (const [k, w] of wanted) {
@@ -299,11 +311,16 @@ export class WorkerHerder implements Herder {
   #validateName(name: string): string {
     const n = name.trim();
     if (!n) throw new BadRequestError('Connector name cannot be empty');
-    if (NAME_CONTROL.test(n)) throw new BadRequestError(`Connector name ${JSON.stringify(n)} contains ISO control characters`);
+    if (NAME_CONTROL.test(n))
+      throw new BadRequestError(`Connector name ${JSON.stringify(n)} contains ISO control characters`);
     return n;
   }
 
-  async putConnectorConfig(name: string, config: Record<string, string>, options: { allowReplace: boolean; initialState?: TargetState }): Promise<PutConfigResult> {
+  async putConnectorConfig(
+    name: string,
+    config: Record<string, string>,
+    options: { allowReplace: boolean; initialState?: TargetState },
+  ): Promise<PutConfigResult> {
     const n = this.#validateName(name);
     const full = { ...config, name: n };
     const validation = await this.#validate(full, null);
@@ -360,11 +377,20 @@ export class WorkerHerder implements Herder {
     const tasks: TaskState[] = [];
     for (let i = 0; i < taskCount; i++) {
       const s = statuses.get(i);
-      tasks.push({ id: i, state: s?.state ?? 'UNASSIGNED', worker_id: s?.worker_id ?? '', ...(s?.trace ? { trace: s.trace } : {}) });
+      tasks.push({
+        id: i,
+        state: s?.state ?? 'UNASSIGNED',
+        worker_id: s?.worker_id ?? '',
+        ...(s?.trace ? { trace: s.trace } : {}),
+      });
     }
     return {
       name,
-      connector: { state: cs?.state ?? 'UNASSIGNED', worker_id: cs?.worker_id ?? '', ...(cs?.trace ? { trace: cs.trace } : {}) },
+      connector: {
+        state: cs?.state ?? 'UNASSIGNED',
+        worker_id: cs?.worker_id ?? '',
+        ...(cs?.trace ? { trace: cs.trace } : {}),
+      },
       tasks,
       type: this.#typeOf(config),
     };
@@ -376,13 +402,21 @@ export class WorkerHerder implements Herder {
     const count = snap.taskConfigs.get(name)?.length ?? 0;
     if (task < 0 || task >= count) throw new NotFoundError(`No status found for task ${name}-${task}`);
     const s = this.#o.statusStore.task(name, task);
-    return { id: task, state: s?.state ?? 'UNASSIGNED', worker_id: s?.worker_id ?? '', ...(s?.trace ? { trace: s.trace } : {}) };
+    return {
+      id: task,
+      state: s?.state ?? 'UNASSIGNED',
+      worker_id: s?.worker_id ?? '',
+      ...(s?.trace ? { trace: s.trace } : {}),
+    };
   }
 
   async taskConfigs(name: string): Promise<TaskInfo[]> {
     const snap = this.#snapshot();
     this.#requireConnector(snap, name);
-    return (snap.taskConfigs.get(name) ?? []).map((config, task) => ({ id: { connector: name, task }, config: { ...config } }));
+    return (snap.taskConfigs.get(name) ?? []).map((config, task) => ({
+      id: { connector: name, task },
+      config: { ...config },
+    }));
   }
 
   async restartConnector(name: string, request: RestartRequest): Promise<ConnectorStateInfo | null> {
@@ -393,7 +427,9 @@ export class WorkerHerder implements Herder {
     // RESTARTING counts as failed here: in a cluster the leader marks what it will restart first.
     const failed = (s: string): boolean => s === 'FAILED' || s === 'RESTARTING';
     const restartConnector = !request.onlyFailed || failed(status.connector.state);
-    const restartTasks = request.includeTasks ? status.tasks.filter((t) => !request.onlyFailed || failed(t.state)).map((t) => t.id) : [];
+    const restartTasks = request.includeTasks
+      ? status.tasks.filter((t) => !request.onlyFailed || failed(t.state)).map((t) => t.id)
+      : [];
     const result: ConnectorStateInfo | null = plain
       ? null
       : {
@@ -432,11 +468,21 @@ export class WorkerHerder implements Herder {
     const gen = this.#worker.generation;
     if (connector) {
       const cur = this.#o.statusStore.connector(name);
-      await this.#o.statusStore.putConnector(name, { state: 'RESTARTING', trace: null, worker_id: cur?.worker_id ?? this.#worker.opts.workerId, generation: Math.max(gen, cur?.generation ?? 0) });
+      await this.#o.statusStore.putConnector(name, {
+        state: 'RESTARTING',
+        trace: null,
+        worker_id: cur?.worker_id ?? this.#worker.opts.workerId,
+        generation: Math.max(gen, cur?.generation ?? 0),
+      });
     }
     for (const t of tasks) {
       const cur = this.#o.statusStore.task(name, t);
-      await this.#o.statusStore.putTask(name, t, { state: 'RESTARTING', trace: null, worker_id: cur?.worker_id ?? this.#worker.opts.workerId, generation: Math.max(gen, cur?.generation ?? 0) });
+      await this.#o.statusStore.putTask(name, t, {
+        state: 'RESTARTING',
+        trace: null,
+        worker_id: cur?.worker_id ?? this.#worker.opts.workerId,
+        generation: Math.max(gen, cur?.generation ?? 0),
+      });
     }
   }
 
@@ -493,7 +539,10 @@ export class WorkerHerder implements Herder {
           for (const p of t.partitions ?? []) {
             const off = Number(p.committedOffset);
             if (off < 0) continue;
-            offsets.push({ partition: { kafka_topic: t.name, kafka_partition: p.partitionIndex }, offset: { kafka_offset: off } });
+            offsets.push({
+              partition: { kafka_topic: t.name, kafka_partition: p.partitionIndex },
+              offset: { kafka_offset: off },
+            });
           }
         }
       }
@@ -533,10 +582,15 @@ export class WorkerHerder implements Herder {
           const topic = o.partition.kafka_topic;
           const partition = o.partition.kafka_partition;
           if (typeof topic !== 'string' || typeof partition !== 'number') {
-            throw new BadRequestError('Sink connector offsets need a partition of {"kafka_topic": <string>, "kafka_partition": <int>}');
+            throw new BadRequestError(
+              'Sink connector offsets need a partition of {"kafka_topic": <string>, "kafka_partition": <int>}',
+            );
           }
           const off = o.offset === null ? null : o.offset.kafka_offset;
-          if (off !== null && (typeof off !== 'number' || off < 0)) throw new BadRequestError('Sink connector offsets need an offset of {"kafka_offset": <non-negative int>} or null');
+          if (off !== null && (typeof off !== 'number' || off < 0))
+            throw new BadRequestError(
+              'Sink connector offsets need an offset of {"kafka_offset": <non-negative int>} or null',
+            );
           return { partition: { topic, partition }, offset: off as number | null };
         });
         handled = await connector.alterOffsets(config, sinkOffsets);
@@ -544,22 +598,40 @@ export class WorkerHerder implements Herder {
         if (reset) {
           const current = await this.connectorOffsets(name);
           const byTopic = new Map<string, number[]>();
-          for (const o of current.offsets) byTopic.set(String(o.partition.kafka_topic), [...(byTopic.get(String(o.partition.kafka_topic)) ?? []), Number(o.partition.kafka_partition)]);
+          for (const o of current.offsets)
+            byTopic.set(String(o.partition.kafka_topic), [
+              ...(byTopic.get(String(o.partition.kafka_topic)) ?? []),
+              Number(o.partition.kafka_partition),
+            ]);
           if (byTopic.size > 0) {
-            await this.#adminClient.deleteConsumerGroupOffsets({ groupId: group, topics: [...byTopic].map(([name, partitionIndexes]) => ({ name, partitionIndexes })) });
+            await this.#adminClient.deleteConsumerGroupOffsets({
+              groupId: group,
+              topics: [...byTopic].map(([name, partitionIndexes]) => ({ name, partitionIndexes })),
+            });
           }
         } else {
           const toSet = sinkOffsets.filter((o) => o.offset !== null);
           const toDelete = sinkOffsets.filter((o) => o.offset === null);
           if (toSet.length > 0) {
             const byTopic = new Map<string, Array<{ partition: number; offset: bigint }>>();
-            for (const o of toSet) byTopic.set(o.partition.topic, [...(byTopic.get(o.partition.topic) ?? []), { partition: o.partition.partition, offset: BigInt(o.offset!) }]);
-            await this.#adminClient.alterConsumerGroupOffsets({ groupId: group, topics: [...byTopic].map(([name, partitionOffsets]) => ({ name, partitionOffsets })) });
+            for (const o of toSet)
+              byTopic.set(o.partition.topic, [
+                ...(byTopic.get(o.partition.topic) ?? []),
+                { partition: o.partition.partition, offset: BigInt(o.offset!) },
+              ]);
+            await this.#adminClient.alterConsumerGroupOffsets({
+              groupId: group,
+              topics: [...byTopic].map(([name, partitionOffsets]) => ({ name, partitionOffsets })),
+            });
           }
           if (toDelete.length > 0) {
             const byTopic = new Map<string, number[]>();
-            for (const o of toDelete) byTopic.set(o.partition.topic, [...(byTopic.get(o.partition.topic) ?? []), o.partition.partition]);
-            await this.#adminClient.deleteConsumerGroupOffsets({ groupId: group, topics: [...byTopic].map(([name, partitionIndexes]) => ({ name, partitionIndexes })) });
+            for (const o of toDelete)
+              byTopic.set(o.partition.topic, [...(byTopic.get(o.partition.topic) ?? []), o.partition.partition]);
+            await this.#adminClient.deleteConsumerGroupOffsets({
+              groupId: group,
+              topics: [...byTopic].map(([name, partitionIndexes]) => ({ name, partitionIndexes })),
+            });
           }
         }
       } else {
@@ -567,7 +639,8 @@ export class WorkerHerder implements Herder {
         const entries: Array<{ partition: SourcePartition; offset: SourceOffset | null }> = reset
           ? this.#o.offsetStore.connectorOffsets(name).map((o) => ({ partition: o.partition, offset: null }))
           : (offsets ?? []).map((o) => {
-              if (!o.partition || typeof o.partition !== 'object') throw new BadRequestError('Source connector offsets need a partition object');
+              if (!o.partition || typeof o.partition !== 'object')
+                throw new BadRequestError('Source connector offsets need a partition object');
               return { partition: o.partition, offset: o.offset };
             });
         handled = await connector.alterOffsets(config, entries);
@@ -583,7 +656,11 @@ export class WorkerHerder implements Herder {
   }
 
   plugins(connectorsOnly: boolean): PluginInfo[] {
-    const kinds = new Set(connectorsOnly ? ['source', 'sink'] : ['source', 'sink', 'converter', 'header_converter', 'transformation', 'predicate']);
+    const kinds = new Set(
+      connectorsOnly
+        ? ['source', 'sink']
+        : ['source', 'sink', 'converter', 'header_converter', 'transformation', 'predicate'],
+    );
     return this.#o.plugins
       .all()
       .filter((p) => kinds.has(p.descriptor.kind))
@@ -608,7 +685,8 @@ export class WorkerHerder implements Herder {
     if (cls !== undefined && cls !== plugin) {
       const a = this.#o.plugins.find(cls);
       const b = this.#o.plugins.find(plugin);
-      if (!a || !b || a !== b) throw new BadRequestError(`Included connector type ${cls} does not match request type ${plugin}`);
+      if (!a || !b || a !== b)
+        throw new BadRequestError(`Included connector type ${cls} does not match request type ${plugin}`);
     }
     return this.#validate({ ...config, 'connector.class': plugin }, plugin);
   }
@@ -628,24 +706,45 @@ export class WorkerHerder implements Herder {
         if (pathPlugin) throw new NotFoundError(err instanceof NotFoundException ? err.message : String(err));
       }
     }
-    const baseDef = connector?.kind === 'sink' ? SinkConnectorConfigDef : connector?.kind === 'source' ? SourceConnectorConfigDef : ConnectorConfigDef;
+    const baseDef =
+      connector?.kind === 'sink'
+        ? SinkConnectorConfigDef
+        : connector?.kind === 'source'
+          ? SourceConnectorConfigDef
+          : ConnectorConfigDef;
     const defs = baseDef.definitions();
     const values = baseDef.validate(config);
-    defs.forEach((d, i) => configs.push({ definition: d, value: values[i]! }));
+    for (const [i, d] of defs.entries()) configs.push({ definition: d, value: values[i]! });
     const byName = (n: string) => configs.find((c) => c.definition.name === n)?.value;
-    if (!cls) byName('connector.class')!.errors = ['Missing required configuration "connector.class" which has no default value.'];
-    else if (!connector) byName('connector.class')!.errors = [`Invalid value ${cls} for configuration connector.class: Class ${cls} could not be found.`];
+    if (!cls)
+      byName('connector.class')!.errors = [
+        'Missing required configuration "connector.class" which has no default value.',
+      ];
+    else if (!connector)
+      byName('connector.class')!.errors = [
+        `Invalid value ${cls} for configuration connector.class: Class ${cls} could not be found.`,
+      ];
     if (connector?.kind === 'sink') {
       const hasTopics = (config.topics ?? '').trim() !== '';
       const hasRegex = (config['topics.regex'] ?? '').trim() !== '';
       if (hasTopics === hasRegex) {
-        const msg = hasTopics ? 'topics and topics.regex are mutually exclusive options, but both are set.' : 'Must configure one of topics or topics.regex';
+        const msg = hasTopics
+          ? 'topics and topics.regex are mutually exclusive options, but both are set.'
+          : 'Must configure one of topics or topics.regex';
         byName('topics')!.errors.push(msg);
         byName('topics.regex')!.errors.push(msg);
       }
       const dlq = (config['errors.deadletterqueue.topic.name'] ?? '').trim();
-      if (dlq && (config.topics ?? '').split(',').map((s) => s.trim()).includes(dlq)) {
-        byName('errors.deadletterqueue.topic.name')!.errors.push(`The DLQ topic '${dlq}' may not be included in the list of topics ('topics=${config.topics}') consumed by the connector`);
+      if (
+        dlq &&
+        (config.topics ?? '')
+          .split(',')
+          .map((s) => s.trim())
+          .includes(dlq)
+      ) {
+        byName('errors.deadletterqueue.topic.name')!.errors.push(
+          `The DLQ topic '${dlq}' may not be included in the list of topics ('topics=${config.topics}') consumed by the connector`,
+        );
       }
     }
     if (connector) {
@@ -660,7 +759,13 @@ export class WorkerHerder implements Herder {
       }
       for (const d of ownDefs) {
         if (configs.some((c) => c.definition.name === d.name)) continue;
-        const v = ownValues.find((x) => x.name === d.name) ?? { name: d.name, value: config[d.name] ?? d.default_value, recommended_values: [], errors: [], visible: true };
+        const v = ownValues.find((x) => x.name === d.name) ?? {
+          name: d.name,
+          value: config[d.name] ?? d.default_value,
+          recommended_values: [],
+          errors: [],
+          visible: true,
+        };
         configs.push({ definition: d, value: v });
       }
       // Values for keys the connector validated but did not define (e.g. cross-field checks).
@@ -674,10 +779,14 @@ export class WorkerHerder implements Herder {
     configs.push(...TransformationChain.definitions(config, this.#o.plugins));
     for (const kind of ['key', 'value', 'header'] as const) {
       const v = config[`${kind}.converter`];
-      if (v && !this.#o.plugins.find(v)) byName(`${kind}.converter`)!.errors.push(`Invalid value ${v} for configuration ${kind}.converter: Class ${v} could not be found.`);
+      if (v && !this.#o.plugins.find(v))
+        byName(`${kind}.converter`)!.errors.push(
+          `Invalid value ${v} for configuration ${kind}.converter: Class ${v} could not be found.`,
+        );
     }
     const groups: string[] = [];
-    for (const c of configs) if (c.definition.group && !groups.includes(c.definition.group)) groups.push(c.definition.group);
+    for (const c of configs)
+      if (c.definition.group && !groups.includes(c.definition.group)) groups.push(c.definition.group);
     return { name, error_count: configs.reduce((n, c) => n + c.value.errors.length, 0), groups, configs };
   }
 

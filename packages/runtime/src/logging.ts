@@ -70,7 +70,10 @@ export class LoggerRegistry {
   levels(): Record<string, LoggerLevel> {
     const out: Record<string, LoggerLevel> = { root: { level: toLog4jLevel(this.root.level), last_modified: null } };
     for (const [n, e] of this.#named) {
-      out[n] = { level: toLog4jLevel(e.level ?? this.#effectiveLevel(n) ?? this.root.level), last_modified: e.lastModified };
+      out[n] = {
+        level: toLog4jLevel(e.level ?? this.#effectiveLevel(n) ?? this.root.level),
+        last_modified: e.lastModified,
+      };
     }
     return out;
   }

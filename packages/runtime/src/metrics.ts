@@ -55,7 +55,10 @@ export class WorkerMetrics {
   #define(): void {
     const reg = this.registry;
     const worker = (): ReturnType<WorkerHerder['worker']['tasks']> => this.#herder.worker.tasks();
-    const taskLabels = (t: WorkerTask): { connector: string; task: string } => ({ connector: t.id.connector, task: String(t.id.task) });
+    const taskLabels = (t: WorkerTask): { connector: string; task: string } => ({
+      connector: t.id.connector,
+      task: String(t.id.task),
+    });
     const herder = this.#herder;
     const metrics = this;
 
@@ -70,13 +73,27 @@ export class WorkerMetrics {
           const rc = herder.worker.runningConnector(name);
           if (!rc) continue;
           for (const s of STATES) {
-            this.set({ connector: name, status: s.toLowerCase(), connector_class: rc.config['connector.class'] ?? '', connector_type: rc.connector.kind }, rc.state === s ? 1 : 0);
+            this.set(
+              {
+                connector: name,
+                status: s.toLowerCase(),
+                connector_class: rc.config['connector.class'] ?? '',
+                connector_type: rc.connector.kind,
+              },
+              rc.state === s ? 1 : 0,
+            );
           }
         }
       },
     });
 
-    const taskGauge = (group: string, name: string, help: string, value: (t: WorkerTask, now: number) => number | null, filter: (t: WorkerTask) => boolean = () => true): void => {
+    const taskGauge = (
+      group: string,
+      name: string,
+      help: string,
+      value: (t: WorkerTask, now: number) => number | null,
+      filter: (t: WorkerTask) => boolean = () => true,
+    ): void => {
       new Gauge({
         name: `kafka_connect_${group}_${name}`,
         help,
@@ -97,32 +114,116 @@ export class WorkerMetrics {
     const isSink = (t: WorkerTask): boolean => t instanceof WorkerSinkTask;
 
     // connector-task-metrics
-    taskGauge('connector_task_metrics', 'running_ratio', 'Fraction of time the task has spent running (1 when running, 0 when paused or failed).', (t) => (t.failure || t.paused ? 0 : 1));
-    taskGauge('connector_task_metrics', 'pause_ratio', 'Fraction of time the task has spent paused.', (t) => (t.paused ? 1 : 0));
-    taskGauge('connector_task_metrics', 'offset_commit_success_percentage', 'Share of offset commits that succeeded.', (t) => {
-      const total = t.counters.offsetCommits + t.counters.offsetCommitFailures;
-      return total === 0 ? 0 : t.counters.offsetCommits / total;
-    });
-    taskGauge('connector_task_metrics', 'offset_commit_failure_percentage', 'Share of offset commits that failed.', (t) => {
-      const total = t.counters.offsetCommits + t.counters.offsetCommitFailures;
-      return total === 0 ? 0 : t.counters.offsetCommitFailures / total;
-    });
-    taskGauge('connector_task_metrics', 'offset_commit_max_time_ms', 'Time of the last offset commit in ms.', (t) => t.counters.lastOffsetCommitMs);
-    taskGauge('connector_task_metrics', 'status', 'Task status: 1 running, 0 otherwise.', (t) => (t.failure ? 0 : t.paused ? 0 : 1));
+    taskGauge(
+      'connector_task_metrics',
+      'running_ratio',
+      'Fraction of time the task has spent running (1 when running, 0 when paused or failed).',
+      (t) => (t.failure || t.paused ? 0 : 1),
+    );
+    taskGauge('connector_task_metrics', 'pause_ratio', 'Fraction of time the task has spent paused.', (t) =>
+      t.paused ? 1 : 0,
+    );
+    taskGauge(
+      'connector_task_metrics',
+      'offset_commit_success_percentage',
+      'Share of offset commits that succeeded.',
+      (t) => {
+        const total = t.counters.offsetCommits + t.counters.offsetCommitFailures;
+        return total === 0 ? 0 : t.counters.offsetCommits / total;
+      },
+    );
+    taskGauge(
+      'connector_task_metrics',
+      'offset_commit_failure_percentage',
+      'Share of offset commits that failed.',
+      (t) => {
+        const total = t.counters.offsetCommits + t.counters.offsetCommitFailures;
+        return total === 0 ? 0 : t.counters.offsetCommitFailures / total;
+      },
+    );
+    taskGauge(
+      'connector_task_metrics',
+      'offset_commit_max_time_ms',
+      'Time of the last offset commit in ms.',
+      (t) => t.counters.lastOffsetCommitMs,
+    );
+    taskGauge('connector_task_metrics', 'status', 'Task status: 1 running, 0 otherwise.', (t) =>
+      t.failure ? 0 : t.paused ? 0 : 1,
+    );
 
     // source-task-metrics
-    taskGauge('source_task_metrics', 'source_record_poll_total', 'Records produced or polled by the task.', (t) => t.counters.recordsPolled, isSource);
-    taskGauge('source_task_metrics', 'source_record_write_total', 'Records written to Kafka after transforms.', (t) => t.counters.recordsWritten, isSource);
-    taskGauge('source_task_metrics', 'source_record_poll_rate', 'Records polled per second since the last scrape.', (t, now) => metrics.#rate(`src:${t.id.connector}:${t.id.task}`, 'poll', t.counters.recordsPolled, now), isSource);
-    taskGauge('source_task_metrics', 'source_record_write_rate', 'Records written per second since the last scrape.', (t, now) => metrics.#rate(`src:${t.id.connector}:${t.id.task}`, 'write', t.counters.recordsWritten, now), isSource);
-    taskGauge('source_task_metrics', 'source_record_active_count', 'Records polled but not yet acknowledged by Kafka.', (t) => t.counters.recordsPolled - t.counters.recordsWritten, isSource);
+    taskGauge(
+      'source_task_metrics',
+      'source_record_poll_total',
+      'Records produced or polled by the task.',
+      (t) => t.counters.recordsPolled,
+      isSource,
+    );
+    taskGauge(
+      'source_task_metrics',
+      'source_record_write_total',
+      'Records written to Kafka after transforms.',
+      (t) => t.counters.recordsWritten,
+      isSource,
+    );
+    taskGauge(
+      'source_task_metrics',
+      'source_record_poll_rate',
+      'Records polled per second since the last scrape.',
+      (t, now) => metrics.#rate(`src:${t.id.connector}:${t.id.task}`, 'poll', t.counters.recordsPolled, now),
+      isSource,
+    );
+    taskGauge(
+      'source_task_metrics',
+      'source_record_write_rate',
+      'Records written per second since the last scrape.',
+      (t, now) => metrics.#rate(`src:${t.id.connector}:${t.id.task}`, 'write', t.counters.recordsWritten, now),
+      isSource,
+    );
+    taskGauge(
+      'source_task_metrics',
+      'source_record_active_count',
+      'Records polled but not yet acknowledged by Kafka.',
+      (t) => t.counters.recordsPolled - t.counters.recordsWritten,
+      isSource,
+    );
 
     // sink-task-metrics
-    taskGauge('sink_task_metrics', 'sink_record_read_total', 'Records read from Kafka by the task.', (t) => t.counters.recordsRead, isSink);
-    taskGauge('sink_task_metrics', 'sink_record_send_total', 'Records handed to put() after transforms.', (t) => t.counters.recordsPut, isSink);
-    taskGauge('sink_task_metrics', 'sink_record_read_rate', 'Records read per second since the last scrape.', (t, now) => metrics.#rate(`sink:${t.id.connector}:${t.id.task}`, 'read', t.counters.recordsRead, now), isSink);
-    taskGauge('sink_task_metrics', 'sink_record_send_rate', 'Records put per second since the last scrape.', (t, now) => metrics.#rate(`sink:${t.id.connector}:${t.id.task}`, 'send', t.counters.recordsPut, now), isSink);
-    taskGauge('sink_task_metrics', 'offset_commit_completion_total', 'Offset commits that completed.', (t) => t.counters.offsetCommits, isSink);
+    taskGauge(
+      'sink_task_metrics',
+      'sink_record_read_total',
+      'Records read from Kafka by the task.',
+      (t) => t.counters.recordsRead,
+      isSink,
+    );
+    taskGauge(
+      'sink_task_metrics',
+      'sink_record_send_total',
+      'Records handed to put() after transforms.',
+      (t) => t.counters.recordsPut,
+      isSink,
+    );
+    taskGauge(
+      'sink_task_metrics',
+      'sink_record_read_rate',
+      'Records read per second since the last scrape.',
+      (t, now) => metrics.#rate(`sink:${t.id.connector}:${t.id.task}`, 'read', t.counters.recordsRead, now),
+      isSink,
+    );
+    taskGauge(
+      'sink_task_metrics',
+      'sink_record_send_rate',
+      'Records put per second since the last scrape.',
+      (t, now) => metrics.#rate(`sink:${t.id.connector}:${t.id.task}`, 'send', t.counters.recordsPut, now),
+      isSink,
+    );
+    taskGauge(
+      'sink_task_metrics',
+      'offset_commit_completion_total',
+      'Offset commits that completed.',
+      (t) => t.counters.offsetCommits,
+      isSink,
+    );
 
     const lag = new Gauge({
       name: 'kafka_connect_sink_task_metrics_partition_lag',
@@ -152,15 +253,30 @@ export class WorkerMetrics {
     });
 
     // task-error-metrics
-    const errorGauge = (name: string, help: string, pick: (c: WorkerTask['deps']['tolerance']['counters']) => number): void =>
-      taskGauge('task_error_metrics', name, help, (t) => pick(t.deps.tolerance.counters));
+    const errorGauge = (
+      name: string,
+      help: string,
+      pick: (c: WorkerTask['deps']['tolerance']['counters']) => number,
+    ): void => taskGauge('task_error_metrics', name, help, (t) => pick(t.deps.tolerance.counters));
     errorGauge('total_record_errors', 'Records that hit an error.', (c) => c.totalRecordErrors);
     errorGauge('total_record_failures', 'Record processing failures.', (c) => c.totalRecordFailures);
-    errorGauge('total_records_skipped', 'Records skipped because of errors (errors.tolerance=all).', (c) => c.totalRecordsSkipped);
+    errorGauge(
+      'total_records_skipped',
+      'Records skipped because of errors (errors.tolerance=all).',
+      (c) => c.totalRecordsSkipped,
+    );
     errorGauge('total_retries', 'Retries of failed operations.', (c) => c.totalRetries);
     errorGauge('total_errors_logged', 'Errors logged (errors.log.enable).', (c) => c.totalErrorsLogged);
-    errorGauge('deadletterqueue_produce_requests', 'Writes to the dead letter queue.', (c) => c.deadletterqueueProduceRequests);
-    errorGauge('deadletterqueue_produce_failures', 'Failed writes to the dead letter queue.', (c) => c.deadletterqueueProduceFailures);
+    errorGauge(
+      'deadletterqueue_produce_requests',
+      'Writes to the dead letter queue.',
+      (c) => c.deadletterqueueProduceRequests,
+    );
+    errorGauge(
+      'deadletterqueue_produce_failures',
+      'Failed writes to the dead letter queue.',
+      (c) => c.deadletterqueueProduceFailures,
+    );
     errorGauge('last_error_timestamp', 'Epoch ms of the last error.', (c) => c.lastErrorTimestamp);
 
     // connect-worker-metrics
@@ -176,10 +292,16 @@ export class WorkerMetrics {
     };
     workerGauge('connector_count', 'Connectors run on this worker.', () => herder.worker.connectorNames().length);
     workerGauge('task_count', 'Tasks run on this worker.', () => worker().length);
-    workerGauge('connector_startup_failure_total', 'Connectors on this worker that are FAILED.', () =>
-      herder.worker.connectorNames().filter((n) => herder.worker.runningConnector(n)?.state === 'FAILED').length,
+    workerGauge(
+      'connector_startup_failure_total',
+      'Connectors on this worker that are FAILED.',
+      () => herder.worker.connectorNames().filter((n) => herder.worker.runningConnector(n)?.state === 'FAILED').length,
     );
-    workerGauge('task_startup_failure_total', 'Tasks on this worker that failed.', () => worker().filter((t) => t.failure).length);
+    workerGauge(
+      'task_startup_failure_total',
+      'Tasks on this worker that failed.',
+      () => worker().filter((t) => t.failure).length,
+    );
 
     // connect-worker-rebalance-metrics
     const rb = this.#rebalance;
@@ -194,12 +316,20 @@ export class WorkerMetrics {
           },
         });
       };
-      rebalanceGauge('completed_rebalances_total', 'Rebalances this worker completed.', () => rb.rebalanceStats.completed);
+      rebalanceGauge(
+        'completed_rebalances_total',
+        'Rebalances this worker completed.',
+        () => rb.rebalanceStats.completed,
+      );
       rebalanceGauge('rebalancing', '1 while a rebalance is in progress.', () => (rb.rebalancing ? 1 : 0));
       rebalanceGauge('epoch', 'The group generation this worker is in.', () => rb.generation);
-      rebalanceGauge('rebalance_avg_time_ms', 'Average rebalance time in ms.', () => (rb.rebalanceStats.completed ? rb.rebalanceStats.totalDurationMs / rb.rebalanceStats.completed : 0));
+      rebalanceGauge('rebalance_avg_time_ms', 'Average rebalance time in ms.', () =>
+        rb.rebalanceStats.completed ? rb.rebalanceStats.totalDurationMs / rb.rebalanceStats.completed : 0,
+      );
       rebalanceGauge('rebalance_max_time_ms', 'Last rebalance time in ms.', () => rb.rebalanceStats.lastDurationMs);
-      rebalanceGauge('time_since_last_rebalance_ms', 'Ms since the last rebalance started.', () => (rb.rebalanceStats.lastStartedAt ? Date.now() - rb.rebalanceStats.lastStartedAt : -1));
+      rebalanceGauge('time_since_last_rebalance_ms', 'Ms since the last rebalance started.', () =>
+        rb.rebalanceStats.lastStartedAt ? Date.now() - rb.rebalanceStats.lastStartedAt : -1,
+      );
     }
 
     // Remember totals after each scrape so the next one can compute rates.
@@ -210,8 +340,16 @@ export class WorkerMetrics {
       collect() {
         const now = Date.now();
         for (const t of worker()) {
-          if (t instanceof WorkerSourceTask) metrics.#remember(`src:${t.id.connector}:${t.id.task}`, now, { poll: t.counters.recordsPolled, write: t.counters.recordsWritten });
-          if (t instanceof WorkerSinkTask) metrics.#remember(`sink:${t.id.connector}:${t.id.task}`, now, { read: t.counters.recordsRead, send: t.counters.recordsPut });
+          if (t instanceof WorkerSourceTask)
+            metrics.#remember(`src:${t.id.connector}:${t.id.task}`, now, {
+              poll: t.counters.recordsPolled,
+              write: t.counters.recordsWritten,
+            });
+          if (t instanceof WorkerSinkTask)
+            metrics.#remember(`sink:${t.id.connector}:${t.id.task}`, now, {
+              read: t.counters.recordsRead,
+              send: t.counters.recordsPut,
+            });
         }
         this.set(1);
       },

@@ -80,7 +80,11 @@ export class Plugins {
     this.#logger = logger;
   }
 
-  static async discover(opts: { pluginPath?: readonly string[]; includeWorkspace?: boolean; logger: Logger }): Promise<Plugins> {
+  static async discover(opts: {
+    pluginPath?: readonly string[];
+    includeWorkspace?: boolean;
+    logger: Logger;
+  }): Promise<Plugins> {
     const plugins = new Plugins(opts.logger);
     const roots: string[] = [];
     if (opts.includeWorkspace !== false) {
@@ -135,7 +139,10 @@ export class Plugins {
       if (prior && prior !== lp) {
         // An ambiguous short name keeps its first owner; the qualified name always works.
         if (n !== lp.className) {
-          this.#logger.warn({ name: n, first: prior.className, second: lp.className }, 'plugin name is ambiguous; keeping the first');
+          this.#logger.warn(
+            { name: n, first: prior.className, second: lp.className },
+            'plugin name is ambiguous; keeping the first',
+          );
           continue;
         }
       }
@@ -155,7 +162,9 @@ export class Plugins {
   get<K extends PluginKind>(name: string, ...kinds: K[]): LoadedPlugin & { descriptor: Of<K> } {
     const p = this.find(name);
     if (!p) {
-      throw new NotFoundException(`Failed to find any class that implements ${kindLabel(kinds)} and which name matches ${name}`);
+      throw new NotFoundException(
+        `Failed to find any class that implements ${kindLabel(kinds)} and which name matches ${name}`,
+      );
     }
     if (!kinds.includes(p.descriptor.kind as K)) {
       throw new NotFoundException(`Class ${name} is a ${p.descriptor.kind}, not a ${kindLabel(kinds)}`);

@@ -29,12 +29,12 @@ export function parseProperties(text: string): Record<string, string> {
     }
     let rest = line.slice(k).replace(/^[ \t\f]*/, '');
     if (rest.startsWith('=') || rest.startsWith(':')) rest = rest.slice(1).replace(/^[ \t\f]*/, '');
-    out[unescape(key)] = unescape(rest);
+    out[unescapeJava(key)] = unescapeJava(rest);
   }
   return out;
 }
 
-function unescape(s: string): string {
+function unescapeJava(s: string): string {
   return s.replace(/\\(u[0-9a-fA-F]{4}|.)/g, (_, e: string) => {
     if (e[0] === 'u' && e.length === 5) return String.fromCharCode(Number.parseInt(e.slice(1), 16));
     return ({ t: '\t', n: '\n', r: '\r', f: '\f' } as Record<string, string>)[e] ?? e;
@@ -47,14 +47,25 @@ export async function readConfigFile(file: string): Promise<Record<string, strin
   if (file.endsWith('.json') || text.trimStart().startsWith('{')) {
     const obj = JSON.parse(text) as Record<string, unknown>;
     // A connector JSON file may be {name, config} as POSTed to /connectors.
-    const flat = obj.config && typeof obj.config === 'object' ? { name: obj.name, ...(obj.config as Record<string, unknown>) } : obj;
-    return Object.fromEntries(Object.entries(flat).filter(([, v]) => v !== undefined && v !== null).map(([k, v]) => [k, String(v)]));
+    const flat =
+      obj.config && typeof obj.config === 'object'
+        ? { name: obj.name, ...(obj.config as Record<string, unknown>) }
+        : obj;
+    return Object.fromEntries(
+      Object.entries(flat)
+        .filter(([, v]) => v !== undefined && v !== null)
+        .map(([k, v]) => [k, String(v)]),
+    );
   }
   return parseProperties(text);
 }
 
 const common = {
-  'bootstrap.servers': ConfigKeys.list({ default: ['localhost:9092'], importance: 'HIGH', doc: 'Kafka brokers to bootstrap from.' }),
+  'bootstrap.servers': ConfigKeys.list({
+    default: ['localhost:9092'],
+    importance: 'HIGH',
+    doc: 'Kafka brokers to bootstrap from.',
+  }),
   'client.id': ConfigKeys.string({ default: '' }),
   'key.converter': ConfigKeys.class({ default: 'org.apache.kafka.connect.json.JsonConverter', importance: 'HIGH' }),
   'value.converter': ConfigKeys.class({ default: 'org.apache.kafka.connect.json.JsonConverter', importance: 'HIGH' }),
@@ -95,7 +106,10 @@ export const DistributedConfigDef = defineConfig({
   'heartbeat.interval.ms': ConfigKeys.int({ default: 3_000 }),
   'rebalance.timeout.ms': ConfigKeys.int({ default: 60_000 }),
   'worker.sync.timeout.ms': ConfigKeys.int({ default: 3_000 }),
-  'scheduled.rebalance.max.delay.ms': ConfigKeys.int({ default: 3_000, doc: 'How long lost work waits for its worker to return before it is reassigned (Kafka Connect: 300000).' }),
+  'scheduled.rebalance.max.delay.ms': ConfigKeys.int({
+    default: 3_000,
+    doc: 'How long lost work waits for its worker to return before it is reassigned (Kafka Connect: 300000).',
+  }),
   'exactly.once.source.support': ConfigKeys.enum(['disabled', 'preparing', 'enabled'], { default: 'disabled' }),
   'inter.worker.key.generation.algorithm': ConfigKeys.string({ default: 'HmacSHA256' }),
 });
@@ -116,11 +130,20 @@ export function withPrefix(props: Readonly<Record<string, string>>, prefix: stri
 }
 
 /** host:port this worker is reached at by others (rest.advertised.* or the first listener). */
-export function advertisedUrl(cfg: { listeners: string[]; 'rest.advertised.host.name': string | null; 'rest.advertised.port': number | null; 'rest.advertised.listener': string | null }, boundPort?: number): string {
+export function advertisedUrl(
+  cfg: {
+    listeners: string[];
+    'rest.advertised.host.name': string | null;
+    'rest.advertised.port': number | null;
+    'rest.advertised.listener': string | null;
+  },
+  boundPort?: number,
+): string {
   const first = cfg.listeners[0] ?? 'http://:8083';
   const u = new URL(first.replace('://:', '://0.0.0.0:'));
   const protocol = cfg['rest.advertised.listener'] ?? u.protocol.replace(':', '');
-  const host = cfg['rest.advertised.host.name'] ?? (u.hostname === '0.0.0.0' || u.hostname === '' ? os.hostname() : u.hostname);
+  const host =
+    cfg['rest.advertised.host.name'] ?? (u.hostname === '0.0.0.0' || u.hostname === '' ? os.hostname() : u.hostname);
   const port = cfg['rest.advertised.port'] ?? boundPort ?? Number(u.port || 8083);
   return `${protocol}://${host}:${port}/`;
 }

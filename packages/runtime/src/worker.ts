@@ -1,15 +1,20 @@
 import { Admin } from '@platformatic/kafka';
-import {
-  type Connector,
-  type Converter,
-  type HeaderConverter,
-  type Logger,
-  type SinkTask,
-  type SourceOffset,
-  type SourcePartition,
-  type SourceTask,
+import type {
+  Connector,
+  Converter,
+  HeaderConverter,
+  Logger,
+  SinkTask,
+  SourceOffset,
+  SourcePartition,
+  SourceTask,
 } from '@tributary/api';
-import { SinkConnectorConfigDef, SourceConnectorConfigDef, ConnectorConfigDef, TransformationChain } from './connector-config.js';
+import {
+  SinkConnectorConfigDef,
+  SourceConnectorConfigDef,
+  ConnectorConfigDef,
+  TransformationChain,
+} from './connector-config.js';
 import { DeadLetterQueueReporter } from './errors/dlq.js';
 import { type ErrorReporter, LogReporter, RetryWithToleranceOperator } from './errors/tolerance.js';
 import type { ConnectorState, ConnectorTaskId, TargetState } from './herder-api.js';
@@ -94,7 +99,10 @@ export class Worker {
   }
 
   get admin(): Admin {
-    this.#admin ??= new Admin({ clientId: `${this.opts.clientIdPrefix}-admin`, bootstrapBrokers: this.opts.bootstrapServers });
+    this.#admin ??= new Admin({
+      clientId: `${this.opts.clientIdPrefix}-admin`,
+      bootstrapBrokers: this.opts.bootstrapServers,
+    });
     return this.#admin;
   }
 
@@ -123,11 +131,19 @@ export class Worker {
   }
 
   async #putConnectorStatus(name: string, state: ConnectorState, err?: Error): Promise<void> {
-    await this.opts.statusStore.putConnector(name, this.#status(state, err)).catch((e: unknown) => this.logger.error({ connector: name, err: String(e) }, 'failed to write connector status'));
+    await this.opts.statusStore
+      .putConnector(name, this.#status(state, err))
+      .catch((e: unknown) =>
+        this.logger.error({ connector: name, err: String(e) }, 'failed to write connector status'),
+      );
   }
 
   async #putTaskStatus(id: ConnectorTaskId, state: ConnectorState, err?: Error): Promise<void> {
-    await this.opts.statusStore.putTask(id.connector, id.task, this.#status(state, err)).catch((e: unknown) => this.logger.error({ connector: id.connector, task: id.task, err: String(e) }, 'failed to write task status'));
+    await this.opts.statusStore
+      .putTask(id.connector, id.task, this.#status(state, err))
+      .catch((e: unknown) =>
+        this.logger.error({ connector: id.connector, task: id.task, err: String(e) }, 'failed to write task status'),
+      );
   }
 
   /** Instantiates the connector plugin named by connector.class (throws for unknown classes). */
@@ -151,7 +167,16 @@ export class Worker {
       await this.#putConnectorStatus(name, 'FAILED', err as Error);
       return false;
     }
-    const rc: RunningConnector = { name, config, resolved: config, connector, state: 'UNASSIGNED', targetState, logger, loggerName };
+    const rc: RunningConnector = {
+      name,
+      config,
+      resolved: config,
+      connector,
+      state: 'UNASSIGNED',
+      targetState,
+      logger,
+      loggerName,
+    };
     this.#connectors.set(name, rc);
     const ctx = {
       logger,
@@ -189,9 +214,13 @@ export class Worker {
   async connectorTaskConfigs(name: string, maxTasks: number): Promise<Record<string, string>[]> {
     const rc = this.#connectors.get(name);
     if (!rc || rc.state === 'FAILED' || rc.state === 'STOPPED') return [];
-    const configs = (await rc.connector.taskConfigs(maxTasks)).map((c) => this.#reverseTransform(rc.config, rc.resolved, c));
+    const configs = (await rc.connector.taskConfigs(maxTasks)).map((c) =>
+      this.#reverseTransform(rc.config, rc.resolved, c),
+    );
     if (configs.length > maxTasks && rc.config['tasks.max.enforce'] !== 'false') {
-      throw new Error(`The connector ${name} has generated ${configs.length} tasks, which is greater than ${maxTasks}, the maximum number of tasks it is configured to create.`);
+      throw new Error(
+        `The connector ${name} has generated ${configs.length} tasks, which is greater than ${maxTasks}, the maximum number of tasks it is configured to create.`,
+      );
     }
     const taskClass = rc.connector.taskClass().name;
     return configs.map((c) => {
@@ -208,7 +237,11 @@ export class Worker {
    * Puts the connector's ${provider:...} placeholders back where a task config carries the
    * resolved secret (Kafka Connect's reverseTransform), so the config topic never stores it.
    */
-  #reverseTransform(raw: Readonly<Record<string, string>>, resolved: Readonly<Record<string, string>>, task: Record<string, string>): Record<string, string> {
+  #reverseTransform(
+    raw: Readonly<Record<string, string>>,
+    resolved: Readonly<Record<string, string>>,
+    task: Record<string, string>,
+  ): Record<string, string> {
     const out = { ...task };
     for (const [k, v] of Object.entries(raw)) {
       if (v.includes('${') && resolved[k] !== v && out[k] === resolved[k]) out[k] = v;
@@ -265,7 +298,9 @@ export class Worker {
     const fromConnector = props['header.converter'];
     const cls = fromConnector ?? this.opts.headerConverter;
     const conv = this.opts.plugins.create(cls, 'header_converter', 'converter') as HeaderConverter;
-    conv.configure(fromConnector ? withPrefix(props, 'header.converter.') : withPrefix(this.opts.workerProps, 'header.converter.'));
+    conv.configure(
+      fromConnector ? withPrefix(props, 'header.converter.') : withPrefix(this.opts.workerProps, 'header.converter.'),
+    );
     return { conv, cls };
   }
 
@@ -281,7 +316,12 @@ export class Worker {
   }
 
   /** Starts a task. Failures while building it are reported as FAILED status, not thrown. */
-  async startTask(id: ConnectorTaskId, connectorConfig: Record<string, string>, taskConfig: Record<string, string>, targetState: TargetState): Promise<boolean> {
+  async startTask(
+    id: ConnectorTaskId,
+    connectorConfig: Record<string, string>,
+    taskConfig: Record<string, string>,
+    targetState: TargetState,
+  ): Promise<boolean> {
     await this.stopTask(id);
     const cls = connectorConfig['connector.class'] ?? 'unknown';
     const plugin = this.opts.plugins.find(cls);
@@ -294,7 +334,14 @@ export class Worker {
       const key = this.#converter('key', resolved);
       const value = this.#converter('value', resolved);
       const header = this.#headerConverter(resolved);
-      const converters: Converters = { key: key.conv, value: value.conv, header: header.conv, keyClass: key.cls, valueClass: value.cls, headerClass: header.cls };
+      const converters: Converters = {
+        key: key.conv,
+        value: value.conv,
+        header: header.conv,
+        keyClass: key.cls,
+        valueClass: value.cls,
+        headerClass: header.cls,
+      };
       const transforms = TransformationChain.build(resolved, this.opts.plugins);
       const base = (connector.kind === 'sink' ? SinkConnectorConfigDef : SourceConnectorConfigDef).parse(resolved);
       const common = ConnectorConfigDef.parse(resolved);
@@ -303,10 +350,13 @@ export class Worker {
       let task: WorkerTask;
       const stopping = (): boolean => task?.stopping ?? false;
       tolerance = new RetryWithToleranceOperator(common, reporters, stopping);
-      if (common['errors.log.enable']) reporters.push(new LogReporter(logger, common['errors.log.include.messages'], () => tolerance.counters));
+      if (common['errors.log.enable'])
+        reporters.push(new LogReporter(logger, common['errors.log.include.messages'], () => tolerance.counters));
       const clientId = `${this.opts.clientIdPrefix}-${id.connector}-${id.task}`;
       const onTopicUsed = (topic: string): void => {
-        void this.opts.statusStore.putTopic({ name: topic, connector: id.connector, task: id.task, discoverTimestamp: Date.now() }).catch(() => undefined);
+        void this.opts.statusStore
+          .putTopic({ name: topic, connector: id.connector, task: id.task, discoverTimestamp: Date.now() })
+          .catch(() => undefined);
       };
       if (connector.kind === 'sink') {
         const sinkCfg = SinkConnectorConfigDef.parse(resolved);
@@ -411,14 +461,20 @@ export class Worker {
 
   /** Topic creation for source connectors (KIP-158): the default group and topic.creation.<group>.* */
   async #ensureSourceTopic(topic: string, props: Readonly<Record<string, string>>): Promise<void> {
-    const groups = (props['topic.creation.groups'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-    const hasDefault = props['topic.creation.default.partitions'] !== undefined || props['topic.creation.default.replication.factor'] !== undefined;
+    const groups = (props['topic.creation.groups'] ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    const hasDefault =
+      props['topic.creation.default.partitions'] !== undefined ||
+      props['topic.creation.default.replication.factor'] !== undefined;
     if (!hasDefault) return; // Without a default group, Kafka Connect leaves topic creation to the broker.
     let chosen = 'default';
     for (const g of groups) {
       const inc = props[`topic.creation.${g}.include`];
       const exc = props[`topic.creation.${g}.exclude`];
-      const matches = (list: string | undefined): boolean => !!list && list.split(',').some((re) => new RegExp(`^(?:${re.trim()})$`).test(topic));
+      const matches = (list: string | undefined): boolean =>
+        !!list && list.split(',').some((re) => new RegExp(`^(?:${re.trim()})$`).test(topic));
       if (matches(inc) && !matches(exc)) {
         chosen = g;
         break;
@@ -434,7 +490,12 @@ export class Worker {
       if (!['partitions', 'replication.factor', 'include', 'exclude'].includes(k)) configs[k] = v;
     }
     if (rf === -1) rf = 1;
-    await ensureTopic(this.admin, { name: topic, partitions: partitions === -1 ? 1 : partitions, replicationFactor: rf, configs });
+    await ensureTopic(this.admin, {
+      name: topic,
+      partitions: partitions === -1 ? 1 : partitions,
+      replicationFactor: rf,
+      configs,
+    });
   }
 
   async stopTask(id: ConnectorTaskId): Promise<void> {

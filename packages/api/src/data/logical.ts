@@ -107,7 +107,8 @@ export const Decimal = Object.freeze({
   },
   fromLogical(schema: Schema, value: BigDecimal): Uint8Array {
     const scale = Decimal.scaleOf(schema);
-    if (value.scale !== scale) throw new DataException(`BigDecimal has mismatching scale value for given Decimal schema`);
+    if (value.scale !== scale)
+      throw new DataException(`BigDecimal has mismatching scale value for given Decimal schema`);
     return bigintToBytes(value.unscaled);
   },
   toLogical(schema: Schema, value: Uint8Array): BigDecimal {
@@ -124,7 +125,8 @@ export const ConnectDate = Object.freeze({
   SCHEMA: SchemaBuilder.int32().name('org.apache.kafka.connect.data.Date').version(1).build(),
   fromLogical(_schema: Schema, value: Date): number {
     const ms = value.getTime();
-    if (ms % MS_PER_DAY !== 0) throw new DataException('Kafka Connect Date type should not have any time fields set to non-zero values.');
+    if (ms % MS_PER_DAY !== 0)
+      throw new DataException('Kafka Connect Date type should not have any time fields set to non-zero values.');
     return ms / MS_PER_DAY;
   },
   toLogical(_schema: Schema, value: number): Date {
@@ -141,11 +143,13 @@ export const ConnectTime = Object.freeze({
   SCHEMA: SchemaBuilder.int32().name('org.apache.kafka.connect.data.Time').version(1).build(),
   fromLogical(_schema: Schema, value: Date): number {
     const ms = value.getTime();
-    if (ms < 0 || ms >= MS_PER_DAY) throw new DataException('Kafka Connect Time type should not have any date fields set to non-zero values.');
+    if (ms < 0 || ms >= MS_PER_DAY)
+      throw new DataException('Kafka Connect Time type should not have any date fields set to non-zero values.');
     return ms;
   },
   toLogical(_schema: Schema, value: number): Date {
-    if (value < 0 || value >= MS_PER_DAY) throw new DataException('Time values must use number of milliseconds greater than 0 and less than 86400000');
+    if (value < 0 || value >= MS_PER_DAY)
+      throw new DataException('Time values must use number of milliseconds greater than 0 and less than 86400000');
     return new Date(value);
   },
 });
@@ -166,12 +170,14 @@ export const ConnectTimestamp = Object.freeze({
 });
 
 registerLogicalType(Decimal.LOGICAL_NAME, (schema, value) => {
-  if (!(value instanceof BigDecimal)) throw new DataException(`Invalid value for Decimal logical type: expected BigDecimal`);
+  if (!(value instanceof BigDecimal))
+    throw new DataException(`Invalid value for Decimal logical type: expected BigDecimal`);
   if (schema.type !== 'bytes') throw new DataException('Decimal logical type requires a bytes schema');
 });
 for (const name of [ConnectDate.LOGICAL_NAME, ConnectTime.LOGICAL_NAME, ConnectTimestamp.LOGICAL_NAME]) {
   registerLogicalType(name, (_schema, value) => {
-    if (!(value instanceof Date) || Number.isNaN(value.getTime())) throw new DataException(`Invalid value for ${name}: expected a valid Date`);
+    if (!(value instanceof Date) || Number.isNaN(value.getTime()))
+      throw new DataException(`Invalid value for ${name}: expected a valid Date`);
   });
 }
 

@@ -92,7 +92,9 @@ export class ConnectSchema implements Schema {
     this.parameters = init.parameters ? Object.freeze({ ...init.parameters }) : null;
     this.keySchema = init.keySchema ?? null;
     this.valueSchema = init.valueSchema ?? null;
-    this.fields = Object.freeze((init.fields ?? []).map((f, index) => Object.freeze({ name: f.name, index, schema: f.schema })));
+    this.fields = Object.freeze(
+      (init.fields ?? []).map((f, index) => Object.freeze({ name: f.name, index, schema: f.schema })),
+    );
     this.#byName = new Map(this.fields.map((f) => [f.name, f]));
     if (this.type === 'struct' && init.fields === undefined) this.fields = Object.freeze([]);
     Object.freeze(this);
@@ -243,9 +245,11 @@ export class SchemaBuilder {
     return this;
   }
   field(name: string, schema: Schema): this {
-    if (this.#init.type !== 'struct') throw new SchemaBuilderException('Cannot create fields on type ' + this.#init.type);
+    if (this.#init.type !== 'struct')
+      throw new SchemaBuilderException('Cannot create fields on type ' + this.#init.type);
     if (!name) throw new SchemaBuilderException('fieldName cannot be null or empty');
-    if (this.#fields.some((f) => f.name === name)) throw new SchemaBuilderException(`Cannot create field because of field name duplication ${name}`);
+    if (this.#fields.some((f) => f.name === name))
+      throw new SchemaBuilderException(`Cannot create field because of field name duplication ${name}`);
     this.#fields.push({ name, schema });
     return this;
   }
@@ -278,7 +282,9 @@ export function validateValue(schema: Schema, value: unknown, path = ''): void {
   const where = path ? ` for field: "${path}"` : '';
   if (value === null || value === undefined) {
     if (schema.optional || (schema.defaultValue !== null && schema.defaultValue !== undefined)) return;
-    throw new DataException(`Invalid value: null used for required field${where ? `: "${path}"` : ''}, schema type: ${schema.type.toUpperCase()}`);
+    throw new DataException(
+      `Invalid value: null used for required field${where ? `: "${path}"` : ''}, schema type: ${schema.type.toUpperCase()}`,
+    );
   }
   if (schema.name) {
     const logical = logicalValidators.get(schema.name);
@@ -288,7 +294,9 @@ export function validateValue(schema: Schema, value: unknown, path = ''): void {
     }
   }
   const bad = (): never => {
-    throw new DataException(`Invalid Java object for schema with type ${schema.type.toUpperCase()}: ${describe(value)}${where}`);
+    throw new DataException(
+      `Invalid Java object for schema with type ${schema.type.toUpperCase()}: ${describe(value)}${where}`,
+    );
   };
   switch (schema.type) {
     case 'int8':
@@ -323,7 +331,7 @@ export function validateValue(schema: Schema, value: unknown, path = ''): void {
     case 'array': {
       if (!Array.isArray(value)) bad();
       const el = schema.valueSchema;
-      if (el) (value as unknown[]).forEach((v, i) => validateValue(el, v, `${path}[${i}]`));
+      if (el) for (const [i, v] of (value as unknown[]).entries()) validateValue(el, v, `${path}[${i}]`);
       return;
     }
     case 'map': {
@@ -390,7 +398,8 @@ function recordEquals(a: Readonly<Record<string, string>> | null, b: Readonly<Re
 /** Deep equality over Connect values (bytes, Map, Date, Struct, BigDecimal, bigint vs number). */
 export function valuesEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
-  if (a === null || b === null || a === undefined || b === undefined) return a == b;
+  // null and undefined both mean "no value" in Connect data.
+  if (a === null || b === null || a === undefined || b === undefined) return (a ?? null) === (b ?? null);
   if ((typeof a === 'bigint' || typeof a === 'number') && (typeof b === 'bigint' || typeof b === 'number')) {
     if (typeof a === 'number' && !Number.isInteger(a)) return a === b;
     if (typeof b === 'number' && !Number.isInteger(b)) return false;

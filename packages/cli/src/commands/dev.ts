@@ -12,7 +12,9 @@ const DEMO_TOPIC = 'demo-orders';
  * pipeline (datagen orders → Kafka topic → file sink), then tells the user where to look.
  */
 export async function run(args: string[]): Promise<number> {
-  const port = Number(args.find((a) => a.startsWith('--port='))?.slice('--port='.length) ?? process.env.TRIBUTARY_DEV_PORT ?? 8083);
+  const port = Number(
+    args.find((a) => a.startsWith('--port='))?.slice('--port='.length) ?? process.env.TRIBUTARY_DEV_PORT ?? 8083,
+  );
   process.stdout.write('Starting services (first run downloads Kafka from Maven Central)...\n');
   const endpoints = await servicesUp();
   const dir = path.join(repoRoot(), '.tributary', 'dev');
@@ -34,21 +36,37 @@ export async function run(args: string[]): Promise<number> {
     'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
     'value.converter.schemas.enable': 'false',
   };
-  writeFileSync(path.join(dir, 'worker.properties'), Object.entries(props).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
+  writeFileSync(
+    path.join(dir, 'worker.properties'),
+    Object.entries(props)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n') + '\n',
+  );
   const runtime = await startDistributed(props);
   const herder = runtime.herder;
   const existing = await herder.connectors();
   if (!existing.includes('demo-datagen')) {
     await herder.putConnectorConfig(
       'demo-datagen',
-      { 'connector.class': 'io.confluent.kafka.connect.datagen.DatagenConnector', 'kafka.topic': DEMO_TOPIC, quickstart: 'orders', 'max.interval': '200', 'tasks.max': '1' },
+      {
+        'connector.class': 'io.confluent.kafka.connect.datagen.DatagenConnector',
+        'kafka.topic': DEMO_TOPIC,
+        quickstart: 'orders',
+        'max.interval': '200',
+        'tasks.max': '1',
+      },
       { allowReplace: true },
     );
   }
   if (!existing.includes('demo-file-sink')) {
     await herder.putConnectorConfig(
       'demo-file-sink',
-      { 'connector.class': 'org.apache.kafka.connect.file.FileStreamSinkConnector', topics: DEMO_TOPIC, file: output, 'tasks.max': '1' },
+      {
+        'connector.class': 'org.apache.kafka.connect.file.FileStreamSinkConnector',
+        topics: DEMO_TOPIC,
+        file: output,
+        'tasks.max': '1',
+      },
       { allowReplace: true },
     );
   }

@@ -9,8 +9,24 @@ const member = (id: string, owned: Partial<WorkerLoad> = {}): MemberInfo => ({
   owned: { connectors: owned.connectors ?? [], tasks: owned.tasks ?? [] },
 });
 
-function run(members: MemberInfo[], connectors: string[], all: string[], state: AssignorState = { lost: new Map() }, now = 1000, maxDelayMs = 0) {
-  return assign({ members, leaderId: members[0]!.memberId, configOffset: 10, connectors, tasks: all, now, maxDelayMs, state });
+function run(
+  members: MemberInfo[],
+  connectors: string[],
+  all: string[],
+  state: AssignorState = { lost: new Map() },
+  now = 1000,
+  maxDelayMs = 0,
+) {
+  return assign({
+    members,
+    leaderId: members[0]!.memberId,
+    configOffset: 10,
+    connectors,
+    tasks: all,
+    now,
+    maxDelayMs,
+    state,
+  });
 }
 
 /** Applies a round: members keep assigned minus revoked. */
@@ -31,7 +47,10 @@ describe('incremental cooperative assignor', () => {
   });
 
   it('moves only what it must when a 4th worker joins, in two rounds, never doubly owned', () => {
-    let members = apply([member('a'), member('b'), member('c')], run([member('a'), member('b'), member('c')], ['c1'], tasks('c1', 6)));
+    let members = apply(
+      [member('a'), member('b'), member('c')],
+      run([member('a'), member('b'), member('c')], ['c1'], tasks('c1', 6)),
+    );
     const before = new Map(members.map((m) => [m.memberId, new Set(m.owned.tasks)]));
     members = [...members, member('d')];
     const round1 = run(members, ['c1'], tasks('c1', 6));
@@ -47,7 +66,8 @@ describe('incremental cooperative assignor', () => {
     expect(final.map(([, n]) => n).sort()).toEqual([1, 1, 2, 2]);
     // Every task that stayed with its first owner was never revoked.
     for (const [id, a] of round2) {
-      for (const t of a.assigned.tasks) if (id !== 'd' && !revoked.includes(t)) expect(before.get(id)!.has(t)).toBe(true);
+      for (const t of a.assigned.tasks)
+        if (id !== 'd' && !revoked.includes(t)) expect(before.get(id)!.has(t)).toBe(true);
     }
     expect(round2.get('d')!.assigned.tasks).toEqual(revoked);
   });
@@ -71,7 +91,13 @@ describe('incremental cooperative assignor', () => {
     const state: AssignorState = { lost: new Map() };
     const start = run([member('a'), member('b'), member('c')], ['c1'], tasks('c1', 6), state);
     const previous = new Map([...start].map(([id, a]) => [id, a.assigned]));
-    const survivors = apply([member('a'), member('b')], new Map([['a', start.get('a')!], ['b', start.get('b')!]]));
+    const survivors = apply(
+      [member('a'), member('b')],
+      new Map([
+        ['a', start.get('a')!],
+        ['b', start.get('b')!],
+      ]),
+    );
     recordLost(state, previous, new Set(['a', 'b']), 2000, 0);
     const r = run(survivors, ['c1'], tasks('c1', 6), state, 2000, 0);
     expect([...r.values()].map((a) => a.assigned.tasks.length)).toEqual([3, 3]);

@@ -63,7 +63,7 @@ function balance(
   members: MemberInfo[],
   all: string[],
   now: number,
-  maxDelayMs: number,
+  _maxDelayMs: number,
   state: AssignorState,
   prefix: string,
 ): { assigned: Map<string, string[]>; revoked: Map<string, string[]>; delayUntil: number } {
@@ -99,9 +99,11 @@ function balance(
   const base = Math.floor(total / n);
   const extra = total % n;
   // Members that keep the most get the "+1" slots, so balancing moves as little as possible.
-  const order = [...members].sort((a, b) => kept.get(b.memberId)!.length - kept.get(a.memberId)!.length || a.memberId.localeCompare(b.memberId));
+  const order = [...members].sort(
+    (a, b) => kept.get(b.memberId)!.length - kept.get(a.memberId)!.length || a.memberId.localeCompare(b.memberId),
+  );
   const target = new Map<string, number>();
-  order.forEach((m, i) => target.set(m.memberId, base + (i < extra ? 1 : 0)));
+  for (const [i, m] of order.entries()) target.set(m.memberId, base + (i < extra ? 1 : 0));
   const revoked = new Map<string, string[]>();
   for (const m of members) {
     const k = kept.get(m.memberId)!;
@@ -122,7 +124,9 @@ function balance(
     // Least loaded member (counting what it keeps) takes the item.
     const m = [...members].sort(
       (a, b) =>
-        assigned.get(a.memberId)!.length - target.get(a.memberId)! - (assigned.get(b.memberId)!.length - target.get(b.memberId)!) ||
+        assigned.get(a.memberId)!.length -
+          target.get(a.memberId)! -
+          (assigned.get(b.memberId)!.length - target.get(b.memberId)!) ||
         assigned.get(a.memberId)!.length - assigned.get(b.memberId)!.length ||
         a.memberId.localeCompare(b.memberId),
     )[0]!;
@@ -134,7 +138,9 @@ function balance(
 /** Computes every member's assignment for this generation. */
 export function assign(input: AssignInput): Map<string, MemberAssignment> {
   const { members, now, state } = input;
-  const present = new Set(members.flatMap((m) => [...m.owned.connectors.map((c) => `c:${c}`), ...m.owned.tasks.map((t) => `t:${t}`)]));
+  const present = new Set(
+    members.flatMap((m) => [...m.owned.connectors.map((c) => `c:${c}`), ...m.owned.tasks.map((t) => `t:${t}`)]),
+  );
   // Anything the previous generation assigned but no current member owns is lost (its worker left).
   for (const key of state.lost.keys()) if (present.has(key)) state.lost.delete(key);
   const leader = members.find((m) => m.memberId === input.leaderId);
@@ -157,7 +163,13 @@ export function assign(input: AssignInput): Map<string, MemberAssignment> {
 }
 
 /** Marks what the previous generation's assignment gave to members that are no longer present. */
-export function recordLost(state: AssignorState, previous: Map<string, WorkerLoad>, currentMembers: Set<string>, now: number, maxDelayMs: number): void {
+export function recordLost(
+  state: AssignorState,
+  previous: Map<string, WorkerLoad>,
+  currentMembers: Set<string>,
+  now: number,
+  maxDelayMs: number,
+): void {
   for (const [member, load] of previous) {
     if (currentMembers.has(member)) continue;
     for (const c of load.connectors) if (!state.lost.has(`c:${c}`)) state.lost.set(`c:${c}`, now + maxDelayMs);

@@ -131,9 +131,15 @@ export class DistributedHerder extends WorkerHerder {
     const snap = store.snapshot();
     const connectors = [...snap.connectors.keys()].sort();
     const tasks: string[] = [];
-    for (const c of connectors) (snap.taskConfigs.get(c) ?? []).forEach((_, i) => tasks.push(taskId(c, i)));
+    for (const c of connectors) for (const i of (snap.taskConfigs.get(c) ?? []).keys()) tasks.push(taskId(c, i));
     const now = Date.now();
-    recordLost(this.#assignorState, this.#lastAssignments, new Set(members.map((m) => m.memberId)), now, this.#d.scheduledRebalanceMaxDelayMs);
+    recordLost(
+      this.#assignorState,
+      this.#lastAssignments,
+      new Set(members.map((m) => m.memberId)),
+      now,
+      this.#d.scheduledRebalanceMaxDelayMs,
+    );
     const result = assign({
       members,
       leaderId,
@@ -146,7 +152,10 @@ export class DistributedHerder extends WorkerHerder {
     });
     this.#lastAssignments.clear();
     for (const [m, a] of result) this.#lastAssignments.set(m, a.assigned);
-    this.#log.info({ generation, members: members.length, connectors: connectors.length, tasks: tasks.length }, 'computed assignment');
+    this.#log.info(
+      { generation, members: members.length, connectors: connectors.length, tasks: tasks.length },
+      'computed assignment',
+    );
     return result;
   }
 
@@ -154,7 +163,11 @@ export class DistributedHerder extends WorkerHerder {
     const snap = this.#d.configStore.snapshot();
     const k = snap.sessionKey;
     if (k && Date.now() - k.creationTimestamp < SESSION_KEY_TTL_MS) return;
-    await this.#d.configStore.putSessionKey({ key: randomBytes(32).toString('base64'), algorithm: SIGNATURE_ALGORITHM, creationTimestamp: Date.now() });
+    await this.#d.configStore.putSessionKey({
+      key: randomBytes(32).toString('base64'),
+      algorithm: SIGNATURE_ALGORITHM,
+      creationTimestamp: Date.now(),
+    });
   }
 
   async #onAssigned(a: MemberAssignment, generation: number): Promise<void> {
@@ -166,7 +179,8 @@ export class DistributedHerder extends WorkerHerder {
     this.#owned = { connectors: [...a.assigned.connectors], tasks: [...a.assigned.tasks] };
     // Read the config topic at least as far as the leader did when it assigned.
     const deadline = Date.now() + 30_000;
-    while (this.#d.configStore.snapshot().offset < a.configOffset && Date.now() < deadline) await this.#d.configStore.refresh();
+    while (this.#d.configStore.snapshot().offset < a.configOffset && Date.now() < deadline)
+      await this.#d.configStore.refresh();
     const fresh = a.assigned.connectors.filter((c) => !before.has(`c:${c}`));
     this.#rebalancing = false;
     this.rebalanceStats.completed++;
@@ -193,7 +207,9 @@ export class DistributedHerder extends WorkerHerder {
   async #waitForStopped(revoked: WorkerLoad): Promise<void> {
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
-      const running = this.worker.taskIds().some((id) => revoked.tasks.includes(taskId(id.connector, id.task))) || this.worker.connectorNames().some((c) => revoked.connectors.includes(c));
+      const running =
+        this.worker.taskIds().some((id) => revoked.tasks.includes(taskId(id.connector, id.task))) ||
+        this.worker.connectorNames().some((c) => revoked.connectors.includes(c));
       if (!running) return;
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -209,7 +225,9 @@ export class DistributedHerder extends WorkerHerder {
     if (this.isLeader()) return;
     if (this.#rebalancing) throw new RebalanceNeededError();
     if (!this.#leaderUrl) {
-      throw new RebalanceNeededError('Cannot complete request because the leader is unknown (typically caused by a worker rebalance)');
+      throw new RebalanceNeededError(
+        'Cannot complete request because the leader is unknown (typically caused by a worker rebalance)',
+      );
     }
   }
 
@@ -249,7 +267,11 @@ export class DistributedHerder extends WorkerHerder {
     if (!options.allowReplace) {
       // The REST API names target states RUNNING/PAUSED/STOPPED.
       const initial = options.initialState === 'STARTED' ? 'RUNNING' : options.initialState;
-      const info = await this.#forward<ConnectorInfo>('POST', '/connectors', { name, config, ...(initial ? { initial_state: initial } : {}) });
+      const info = await this.#forward<ConnectorInfo>('POST', '/connectors', {
+        name,
+        config,
+        ...(initial ? { initial_state: initial } : {}),
+      });
       return { created: true, info };
     }
     const before = (await this.connectors()).includes(name.trim());
@@ -311,7 +333,9 @@ export class DistributedHerder extends WorkerHerder {
     }
     const status = await this.connectorStatus(name);
     const restartConnector = !request.onlyFailed || status.connector.state === 'FAILED';
-    const restartTasks = request.includeTasks ? status.tasks.filter((t) => !request.onlyFailed || t.state === 'FAILED').map((t) => t.id) : [];
+    const restartTasks = request.includeTasks
+      ? status.tasks.filter((t) => !request.onlyFailed || t.state === 'FAILED').map((t) => t.id)
+      : [];
     const plain = !request.includeTasks && !request.onlyFailed;
     if (!plain) await this.markRestarting(name, restartConnector, restartTasks);
     await this.serially(() => this.#d.configStore.putRestartRequest(name, request));
@@ -352,9 +376,13 @@ export class DistributedHerder extends WorkerHerder {
       return;
     }
     const key = this.#d.configStore.snapshot().sessionKey;
-    if (!key) throw new RebalanceNeededError('No session key yet; task configs will be sent once the leader has written one');
+    if (!key)
+      throw new RebalanceNeededError('No session key yet; task configs will be sent once the leader has written one');
     const body = JSON.stringify(configs);
-    const url = new URL(`connectors/${this.#enc(name)}/tasks`, this.#leaderUrl.endsWith('/') ? this.#leaderUrl : `${this.#leaderUrl}/`);
+    const url = new URL(
+      `connectors/${this.#enc(name)}/tasks`,
+      this.#leaderUrl.endsWith('/') ? this.#leaderUrl : `${this.#leaderUrl}/`,
+    );
     const res = await fetch(url, {
       method: 'POST',
       headers: {
@@ -369,10 +397,16 @@ export class DistributedHerder extends WorkerHerder {
   }
 
   /** The internal endpoint's handler: verifies the HMAC and writes the task configs (leader only). */
-  override async putTaskConfigsFromWorker(name: string, configs: Record<string, string>[], auth: { signature: string | null; algorithm: string | null; body: string }): Promise<void> {
+  override async putTaskConfigsFromWorker(
+    name: string,
+    configs: Record<string, string>[],
+    auth: { signature: string | null; algorithm: string | null; body: string },
+  ): Promise<void> {
     const key = this.#d.configStore.snapshot().sessionKey;
-    if (!auth.signature || !auth.algorithm) throw new ConnectRestException(400, 'Internal request missing required header X-Connect-Authorization');
-    if (auth.algorithm !== SIGNATURE_ALGORITHM) throw new ConnectRestException(400, `Unsupported signature algorithm ${auth.algorithm}`);
+    if (!auth.signature || !auth.algorithm)
+      throw new ConnectRestException(400, 'Internal request missing required header X-Connect-Authorization');
+    if (auth.algorithm !== SIGNATURE_ALGORITHM)
+      throw new ConnectRestException(400, `Unsupported signature algorithm ${auth.algorithm}`);
     const expected = key ? Buffer.from(signRequest(key.key, auth.body)) : Buffer.alloc(0);
     const given = Buffer.from(auth.signature);
     if (!key || expected.length !== given.length || !timingSafeEqual(expected, given)) {

@@ -1,11 +1,4 @@
-import {
-  Admin,
-  Connection,
-  heartbeatV4,
-  joinGroupV9,
-  leaveGroupV5,
-  syncGroupV5,
-} from '@platformatic/kafka';
+import { Admin, Connection, heartbeatV4, joinGroupV9, leaveGroupV5, syncGroupV5 } from '@platformatic/kafka';
 import type { Logger } from '@tributary/api';
 import { errorText } from '../kafka/reader.js';
 import type { MemberAssignment, MemberInfo } from './assignor.js';
@@ -116,7 +109,11 @@ export class WorkerGroupMember {
   }
 
   async #findCoordinator(): Promise<{ host: string; port: number }> {
-    const admin = new Admin({ clientId: `${this.#o.clientId}-coord`, bootstrapBrokers: this.#o.bootstrapServers, retries: 3 });
+    const admin = new Admin({
+      clientId: `${this.#o.clientId}-coord`,
+      bootstrapBrokers: this.#o.bootstrapServers,
+      retries: 3,
+    });
     try {
       const res = await admin.findCoordinator({ keys: [this.#o.groupId], keyType: 0 });
       const c = res[0] as unknown as { host?: string; port?: number; nodeId?: number; errorCode?: number } | undefined;
@@ -164,9 +161,11 @@ export class WorkerGroupMember {
         const id = apiId(err);
         this.#rejoinRequested = true;
         if (!this.#running) return;
-        if (id === 'UNKNOWN_MEMBER_ID' || id === 'ILLEGAL_GENERATION') this.#memberId = id === 'UNKNOWN_MEMBER_ID' ? '' : this.#memberId;
+        if (id === 'UNKNOWN_MEMBER_ID' || id === 'ILLEGAL_GENERATION')
+          this.#memberId = id === 'UNKNOWN_MEMBER_ID' ? '' : this.#memberId;
         if (id === 'REBALANCE_IN_PROGRESS') continue;
-        if (id === 'NOT_COORDINATOR' || id === 'COORDINATOR_NOT_AVAILABLE' || id === 'OTHER') await this.#closeConnections();
+        if (id === 'NOT_COORDINATOR' || id === 'COORDINATOR_NOT_AVAILABLE' || id === 'OTHER')
+          await this.#closeConnections();
         this.#o.logger.warn({ err: errorText(err), backoffMs: backoff }, 'group membership error; rejoining');
         await sleep(backoff);
         backoff = Math.min(backoff * 2, 5000);
@@ -210,12 +209,26 @@ export class WorkerGroupMember {
     if (this.isLeader) {
       const members: MemberInfo[] = join.members.map((m) => {
         const parsed = JSON.parse((m.metadata ?? Buffer.from('{}')).toString('utf8')) as Omit<MemberInfo, 'memberId'>;
-        return { memberId: m.memberId, url: parsed.url, configOffset: parsed.configOffset ?? -1, owned: parsed.owned ?? { connectors: [], tasks: [] } };
+        return {
+          memberId: m.memberId,
+          url: parsed.url,
+          configOffset: parsed.configOffset ?? -1,
+          owned: parsed.owned ?? { connectors: [], tasks: [] },
+        };
       });
       const result = await this.#o.assign(this.#memberId, this.#generation, members);
       assignments = [...result].map(([memberId, a]) => ({ memberId, assignment: Buffer.from(JSON.stringify(a)) }));
     }
-    const sync = await syncGroupV5.api.async(this.#joinConn!, this.#o.groupId, this.#generation, this.#memberId, null, PROTOCOL_TYPE, PROTOCOL_NAME, assignments);
+    const sync = await syncGroupV5.api.async(
+      this.#joinConn!,
+      this.#o.groupId,
+      this.#generation,
+      this.#memberId,
+      null,
+      PROTOCOL_TYPE,
+      PROTOCOL_NAME,
+      assignments,
+    );
     const mine = JSON.parse(sync.assignment.toString('utf8') || '{}') as MemberAssignment;
     this.#o.logger.info(
       {
@@ -252,7 +265,8 @@ export class WorkerGroupMember {
           return;
         }
       }
-      if (this.#running && !this.#rejoinRequested) this.#hbTimer = setTimeout(() => void beat(), this.#o.heartbeatIntervalMs);
+      if (this.#running && !this.#rejoinRequested)
+        this.#hbTimer = setTimeout(() => void beat(), this.#o.heartbeatIntervalMs);
     };
     this.#hbTimer = setTimeout(() => void beat(), this.#o.heartbeatIntervalMs);
   }
@@ -271,7 +285,9 @@ export class WorkerGroupMember {
     w?.();
     if (this.#memberId && this.#hbConn) {
       await leaveGroupV5.api
-        .async(this.#hbConn, this.#o.groupId, [{ memberId: this.#memberId, groupInstanceId: null, reason: 'worker shutting down' }])
+        .async(this.#hbConn, this.#o.groupId, [
+          { memberId: this.#memberId, groupInstanceId: null, reason: 'worker shutting down' },
+        ])
         .catch((e: unknown) => this.#o.logger.warn({ err: errorText(e) }, 'leave group failed'));
     }
     await this.#closeConnections();

@@ -19,7 +19,15 @@ export class DeadLetterQueueReporter implements ErrorReporter {
   readonly #logger: Logger;
   readonly #counters: () => ErrorCounters;
 
-  private constructor(o: { producer: Producer; topic: string; contextHeaders: boolean; connector: string; task: number; logger: Logger; counters: () => ErrorCounters }) {
+  private constructor(o: {
+    producer: Producer;
+    topic: string;
+    contextHeaders: boolean;
+    connector: string;
+    task: number;
+    logger: Logger;
+    counters: () => ErrorCounters;
+  }) {
     this.#producer = o.producer;
     this.#topic = o.topic;
     this.#contextHeaders = o.contextHeaders;
@@ -44,12 +52,21 @@ export class DeadLetterQueueReporter implements ErrorReporter {
     let rf = o.replicationFactor;
     const md = await o.admin.metadata({ topics: [] });
     if (md.brokers.size < rf) {
-      o.logger.warn({ topic: o.topic, requested: rf, brokers: md.brokers.size }, 'dead letter queue replication factor exceeds broker count; using the broker count');
+      o.logger.warn(
+        { topic: o.topic, requested: rf, brokers: md.brokers.size },
+        'dead letter queue replication factor exceeds broker count; using the broker count',
+      );
       rf = md.brokers.size;
     }
     await ensureTopic(o.admin, { name: o.topic, partitions: 1, replicationFactor: rf });
     // One producer per task: its sends are sequential, as an idempotent producer needs per partition.
-    const producer = new Producer({ clientId: o.clientId, bootstrapBrokers: o.bootstrapServers, idempotent: true, acks: -1, retries: 5 });
+    const producer = new Producer({
+      clientId: o.clientId,
+      bootstrapBrokers: o.bootstrapServers,
+      idempotent: true,
+      acks: -1,
+      retries: 5,
+    });
     return new DeadLetterQueueReporter({ ...o, producer });
   }
 
@@ -77,7 +94,9 @@ export class DeadLetterQueueReporter implements ErrorReporter {
     counters.deadletterqueueProduceRequests++;
     try {
       await this.#producer.send({
-        messages: [{ topic: this.#topic, ...(c.key ? { key: c.key } : {}), ...(c.value ? { value: c.value } : {}), headers }],
+        messages: [
+          { topic: this.#topic, ...(c.key ? { key: c.key } : {}), ...(c.value ? { value: c.value } : {}), headers },
+        ],
       });
     } catch (err) {
       counters.deadletterqueueProduceFailures++;

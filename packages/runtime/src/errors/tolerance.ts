@@ -100,7 +100,12 @@ export class RetryWithToleranceOperator {
    * Synchronous fast path: runs op once; only on failure does it go async for retries and reports.
    * Returns {ok:false} when the record should be skipped; throws when tolerance is exceeded.
    */
-  async execute<T>(stage: Stage, className: string, op: () => T, context: Omit<ProcessingContext, 'stage' | 'className' | 'error' | 'attempts'> = {}): Promise<{ ok: true; value: T } | { ok: false }> {
+  async execute<T>(
+    stage: Stage,
+    className: string,
+    op: () => T,
+    context: Omit<ProcessingContext, 'stage' | 'className' | 'error' | 'attempts'> = {},
+  ): Promise<{ ok: true; value: T } | { ok: false }> {
     try {
       return { ok: true, value: op() };
     } catch (first) {
@@ -108,13 +113,23 @@ export class RetryWithToleranceOperator {
     }
   }
 
-  async #recover<T>(stage: Stage, className: string, op: () => T, first: Error, context: Omit<ProcessingContext, 'stage' | 'className' | 'error' | 'attempts'>): Promise<{ ok: true; value: T } | { ok: false }> {
+  async #recover<T>(
+    stage: Stage,
+    className: string,
+    op: () => T,
+    first: Error,
+    context: Omit<ProcessingContext, 'stage' | 'className' | 'error' | 'attempts'>,
+  ): Promise<{ ok: true; value: T } | { ok: false }> {
     let error = first;
     let attempts = 1;
     const start = Date.now();
     const timeout = this.#cfg['errors.retry.timeout'];
     let delay = 300;
-    while (error instanceof RetriableException && !this.#isStopping() && (timeout < 0 || Date.now() - start < timeout)) {
+    while (
+      error instanceof RetriableException &&
+      !this.#isStopping() &&
+      (timeout < 0 || Date.now() - start < timeout)
+    ) {
       const jittered = Math.min(delay, this.#cfg['errors.retry.delay.max.ms']) * (0.5 + Math.random() / 2);
       await sleep(timeout < 0 ? jittered : Math.min(jittered, Math.max(0, timeout - (Date.now() - start))));
       this.counters.totalRetries++;
@@ -159,9 +174,18 @@ export class LogReporter implements ErrorReporter {
 
   async report(ctx: ProcessingContext): Promise<void> {
     this.#counters().totalErrorsLogged++;
-    const where: Record<string, unknown> = { stage: ctx.stage, class: ctx.className, attempts: ctx.attempts, err: ctx.error.message };
+    const where: Record<string, unknown> = {
+      stage: ctx.stage,
+      class: ctx.className,
+      attempts: ctx.attempts,
+      err: ctx.error.message,
+    };
     if (ctx.consumed) {
-      Object.assign(where, { topic: ctx.consumed.topic, partition: ctx.consumed.partition, offset: ctx.consumed.offset });
+      Object.assign(where, {
+        topic: ctx.consumed.topic,
+        partition: ctx.consumed.partition,
+        offset: ctx.consumed.offset,
+      });
       if (this.#includeMessages) {
         where.key = ctx.consumed.key?.toString('utf8') ?? null;
         where.value = ctx.consumed.value?.toString('utf8') ?? null;
@@ -173,7 +197,10 @@ export class LogReporter implements ErrorReporter {
         where.value = safeText(ctx.sourceRecord.value);
       }
     }
-    this.#logger.error(where, `Error encountered in task. Executing stage '${ctx.stage}' with class '${ctx.className}'.`);
+    this.#logger.error(
+      where,
+      `Error encountered in task. Executing stage '${ctx.stage}' with class '${ctx.className}'.`,
+    );
   }
 }
 

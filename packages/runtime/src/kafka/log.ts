@@ -1,4 +1,4 @@
-import { Admin, Producer } from '@platformatic/kafka';
+import { type Admin, Producer } from '@platformatic/kafka';
 import type { Logger } from '@tributary/api';
 import { KafkaReader, type RawRecord, errorText } from './reader.js';
 
@@ -60,11 +60,22 @@ export class KafkaBasedLog {
 
   constructor(opts: KafkaBasedLogOptions) {
     this.#opts = opts;
-    this.#reader = new KafkaReader({ bootstrapServers: opts.bootstrapServers, clientId: `${opts.clientId}-log`, maxWaitMs: 200, isolation: opts.isolation ?? 'read_uncommitted' });
+    this.#reader = new KafkaReader({
+      bootstrapServers: opts.bootstrapServers,
+      clientId: `${opts.clientId}-log`,
+      maxWaitMs: 200,
+      isolation: opts.isolation ?? 'read_uncommitted',
+    });
     this.#ownsProducer = !opts.producer;
     this.#producer =
       opts.producer ??
-      new Producer({ clientId: `${opts.clientId}-producer`, bootstrapBrokers: opts.bootstrapServers, idempotent: true, acks: -1, retries: 5 });
+      new Producer({
+        clientId: `${opts.clientId}-producer`,
+        bootstrapBrokers: opts.bootstrapServers,
+        idempotent: true,
+        acks: -1,
+        retries: 5,
+      });
   }
 
   get topic(): string {
@@ -134,7 +145,11 @@ export class KafkaBasedLog {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#waiters = this.#waiters.filter((w) => w.resolve !== done);
-        reject(new Error(`Timed out reading internal topic ${this.topic} to its end${this.#lastError ? `: ${this.#lastError.message}` : ''}`));
+        reject(
+          new Error(
+            `Timed out reading internal topic ${this.topic} to its end${this.#lastError ? `: ${this.#lastError.message}` : ''}`,
+          ),
+        );
       }, timeoutMs);
       const done = (): void => {
         clearTimeout(timer);

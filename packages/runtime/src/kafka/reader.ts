@@ -78,10 +78,18 @@ export class KafkaReader {
   }
 
   /** Adds partitions at the given offsets ('earliest' | 'latest' or an offset). Replaces existing positions. */
-  assign(partitions: ReadonlyArray<{ topic: string; partition: number; offset: number | 'earliest' | 'latest' }>): void {
+  assign(
+    partitions: ReadonlyArray<{ topic: string; partition: number; offset: number | 'earliest' | 'latest' }>,
+  ): void {
     for (const p of partitions) {
       const offset = p.offset === 'earliest' ? -2n : p.offset === 'latest' ? -1n : BigInt(p.offset);
-      this.#positions.set(key(p.topic, p.partition), { topic: p.topic, partition: p.partition, offset, leaderEpoch: -1, paused: false });
+      this.#positions.set(key(p.topic, p.partition), {
+        topic: p.topic,
+        partition: p.partition,
+        offset,
+        leaderEpoch: -1,
+        paused: false,
+      });
     }
   }
 
@@ -119,7 +127,9 @@ export class KafkaReader {
   }
 
   paused(): Array<{ topic: string; partition: number }> {
-    return [...this.#positions.values()].filter((p) => p.paused).map((p) => ({ topic: p.topic, partition: p.partition }));
+    return [...this.#positions.values()]
+      .filter((p) => p.paused)
+      .map((p) => ({ topic: p.topic, partition: p.partition }));
   }
 
   async metadata(topics: string[], forceUpdate = false): Promise<ClusterMetadata> {
@@ -139,17 +149,31 @@ export class KafkaReader {
     return this.#listOffsets(partitions, -1n);
   }
 
-  async beginningOffsets(partitions: ReadonlyArray<{ topic: string; partition: number }>): Promise<Map<string, number>> {
+  async beginningOffsets(
+    partitions: ReadonlyArray<{ topic: string; partition: number }>,
+  ): Promise<Map<string, number>> {
     return this.#listOffsets(partitions, -2n);
   }
 
-  async #listOffsets(partitions: ReadonlyArray<{ topic: string; partition: number }>, timestamp: bigint): Promise<Map<string, number>> {
+  async #listOffsets(
+    partitions: ReadonlyArray<{ topic: string; partition: number }>,
+    timestamp: bigint,
+  ): Promise<Map<string, number>> {
     const byTopic: Record<string, number[]> = {};
-    for (const p of partitions) (byTopic[p.topic] ??= []).push(p.partition);
+    for (const p of partitions) {
+      const list = byTopic[p.topic] ?? [];
+      list.push(p.partition);
+      byTopic[p.topic] = list;
+    }
     const topics = Object.keys(byTopic);
     const out = new Map<string, number>();
     if (topics.length === 0) return out;
-    const res = await this.#consumer.listOffsets({ topics, partitions: byTopic, timestamp, isolationLevel: this.#isolationLevel });
+    const res = await this.#consumer.listOffsets({
+      topics,
+      partitions: byTopic,
+      timestamp,
+      isolationLevel: this.#isolationLevel,
+    });
     for (const [topic, offsets] of res) {
       offsets.forEach((o, partition) => {
         if (byTopic[topic]?.includes(partition)) out.set(key(topic, partition), Number(o));

@@ -92,7 +92,8 @@ export class ConfigStateMachine {
     this.state.offset = offset;
     const obj = (value ?? null) as Record<string, unknown> | null;
     let m: RegExpExecArray | null;
-    if ((m = /^connector-(.+)$/s.exec(key))) {
+    m = /^connector-(.+)$/s.exec(key);
+    if (m) {
       const name = m[1]!;
       if (obj === null) {
         this.state.connectors.delete(name);
@@ -105,7 +106,10 @@ export class ConfigStateMachine {
         if (!this.state.targetStates.has(name)) this.state.targetStates.set(name, 'STARTED');
         this.#emit({ kind: 'connector', name, removed: false });
       }
-    } else if ((m = /^target-state-(.+)$/s.exec(key))) {
+      return;
+    }
+    m = /^target-state-(.+)$/s.exec(key);
+    if (m) {
       const name = m[1]!;
       if (obj === null) this.state.targetStates.delete(name);
       else {
@@ -113,13 +117,19 @@ export class ConfigStateMachine {
         this.state.targetStates.set(name, st);
       }
       this.#emit({ kind: 'target-state', name });
-    } else if ((m = /^task-(.+)-(\d+)$/s.exec(key))) {
+      return;
+    }
+    m = /^task-(.+)-(\d+)$/s.exec(key);
+    if (m) {
       const name = m[1]!;
       const task = Number(m[2]);
       const staged = this.#staged.get(name) ?? new Map<number, Record<string, string>>();
       this.#staged.set(name, staged);
       if (obj !== null) staged.set(task, { ...(obj.properties as Record<string, string>) });
-    } else if ((m = /^commit-(.+)$/s.exec(key))) {
+      return;
+    }
+    m = /^commit-(.+)$/s.exec(key);
+    if (m) {
       const name = m[1]!;
       if (obj === null) return;
       const count = Number(obj.tasks);
@@ -128,7 +138,10 @@ export class ConfigStateMachine {
       for (let i = 0; i < count; i++) {
         const c = staged.get(i);
         if (!c) {
-          this.#logger.warn({ connector: name, task: i }, 'task config commit without the task config; ignoring commit');
+          this.#logger.warn(
+            { connector: name, task: i },
+            'task config commit without the task config; ignoring commit',
+          );
           return;
         }
         configs.push(c);
@@ -136,12 +149,21 @@ export class ConfigStateMachine {
       this.state.taskConfigs.set(name, configs);
       this.#staged.delete(name);
       this.#emit({ kind: 'tasks', name });
-    } else if ((m = /^restart-connector-(.+)$/s.exec(key))) {
+      return;
+    }
+    m = /^restart-connector-(.+)$/s.exec(key);
+    if (m) {
       const name = m[1]!;
       if (obj === null) this.state.restartRequests.delete(name);
-      else this.state.restartRequests.set(name, { includeTasks: obj['include-tasks'] === true, onlyFailed: obj['only-failed'] === true });
+      else
+        this.state.restartRequests.set(name, {
+          includeTasks: obj['include-tasks'] === true,
+          onlyFailed: obj['only-failed'] === true,
+        });
       this.#emit({ kind: 'restart', name });
-    } else if (key === 'session-key') {
+      return;
+    }
+    if (key === 'session-key') {
       if (obj) {
         this.state.sessionKey = {
           key: String(obj.key),
@@ -167,14 +189,26 @@ export class KafkaConfigBackingStore implements ConfigBackingStore {
   readonly #machine: ConfigStateMachine;
   readonly #admin: Admin;
 
-  constructor(opts: { bootstrapServers: string[]; clientId: string; topic: string; replicationFactor: number; admin: Admin; logger: Logger }) {
+  constructor(opts: {
+    bootstrapServers: string[];
+    clientId: string;
+    topic: string;
+    replicationFactor: number;
+    admin: Admin;
+    logger: Logger;
+  }) {
     this.#machine = new ConfigStateMachine(opts.logger);
     this.#admin = opts.admin;
     this.#log = new KafkaBasedLog({
       bootstrapServers: opts.bootstrapServers,
       clientId: opts.clientId,
       logger: opts.logger,
-      topic: { name: opts.topic, partitions: 1, replicationFactor: opts.replicationFactor, configs: { 'cleanup.policy': 'compact' } },
+      topic: {
+        name: opts.topic,
+        partitions: 1,
+        replicationFactor: opts.replicationFactor,
+        configs: { 'cleanup.policy': 'compact' },
+      },
       onRecord: (r) => {
         if (!r.key) return;
         let value: unknown = null;
@@ -209,7 +243,8 @@ export class KafkaConfigBackingStore implements ConfigBackingStore {
 
   async putConnectorConfig(name: string, config: Record<string, string>, targetState?: TargetState): Promise<void> {
     const records: Array<{ key: Buffer; value: Buffer | null }> = [];
-    if (targetState) records.push({ key: Buffer.from(`target-state-${name}`), value: enc(targetStateValue(targetState)) });
+    if (targetState)
+      records.push({ key: Buffer.from(`target-state-${name}`), value: enc(targetStateValue(targetState)) });
     records.push({ key: Buffer.from(`connector-${name}`), value: enc({ properties: config }) });
     await this.#log.sendMany(records);
     await this.refresh();
@@ -233,11 +268,17 @@ export class KafkaConfigBackingStore implements ConfigBackingStore {
     await this.refresh();
   }
   async putRestartRequest(name: string, request: { includeTasks: boolean; onlyFailed: boolean }): Promise<void> {
-    await this.#log.send(Buffer.from(`restart-connector-${name}`), enc({ 'include-tasks': request.includeTasks, 'only-failed': request.onlyFailed }));
+    await this.#log.send(
+      Buffer.from(`restart-connector-${name}`),
+      enc({ 'include-tasks': request.includeTasks, 'only-failed': request.onlyFailed }),
+    );
     await this.refresh();
   }
   async putSessionKey(key: { key: string; algorithm: string; creationTimestamp: number }): Promise<void> {
-    await this.#log.send(Buffer.from('session-key'), enc({ key: key.key, algorithm: key.algorithm, 'creation-timestamp': key.creationTimestamp }));
+    await this.#log.send(
+      Buffer.from('session-key'),
+      enc({ key: key.key, algorithm: key.algorithm, 'creation-timestamp': key.creationTimestamp }),
+    );
     await this.refresh();
   }
 }
@@ -274,11 +315,14 @@ export class MemoryConfigBackingStore implements ConfigBackingStore {
     this.#apply(`target-state-${name}`, targetStateValue(state));
   }
   async putTaskConfigs(name: string, configs: Record<string, string>[]): Promise<void> {
-    configs.forEach((c, i) => this.#apply(`task-${name}-${i}`, { properties: c }));
+    for (const [i, c] of configs.entries()) this.#apply(`task-${name}-${i}`, { properties: c });
     this.#apply(`commit-${name}`, { tasks: configs.length });
   }
   async putRestartRequest(name: string, request: { includeTasks: boolean; onlyFailed: boolean }): Promise<void> {
-    this.#apply(`restart-connector-${name}`, { 'include-tasks': request.includeTasks, 'only-failed': request.onlyFailed });
+    this.#apply(`restart-connector-${name}`, {
+      'include-tasks': request.includeTasks,
+      'only-failed': request.onlyFailed,
+    });
   }
   async putSessionKey(key: { key: string; algorithm: string; creationTimestamp: number }): Promise<void> {
     this.#apply('session-key', { key: key.key, algorithm: key.algorithm, 'creation-timestamp': key.creationTimestamp });

@@ -15,7 +15,10 @@ export interface OffsetBackingStore {
   /** Every partition with a stored offset for the connector. */
   connectorOffsets(connector: string): Array<{ partition: SourcePartition; offset: SourceOffset }>;
   /** Durably writes the offsets (all or nothing is not promised across partitions, as in Kafka Connect). */
-  set(connector: string, entries: ReadonlyArray<{ partition: SourcePartition; offset: SourceOffset | null }>): Promise<void>;
+  set(
+    connector: string,
+    entries: ReadonlyArray<{ partition: SourcePartition; offset: SourceOffset | null }>,
+  ): Promise<void>;
   refresh(): Promise<void>;
 }
 
@@ -68,7 +71,8 @@ class OffsetTable {
   }
   entries(): Array<[string, SourcePartition, SourceOffset]> {
     const out: Array<[string, SourcePartition, SourceOffset]> = [];
-    for (const [c, m] of this.#byConnector) for (const { partition, offset } of m.values()) out.push([c, partition, offset]);
+    for (const [c, m] of this.#byConnector)
+      for (const { partition, offset } of m.values()) out.push([c, partition, offset]);
     return out;
   }
 }
@@ -96,7 +100,12 @@ export class KafkaOffsetBackingStore implements OffsetBackingStore {
       clientId: opts.clientId,
       logger: opts.logger,
       isolation: opts.readCommitted ? 'read_committed' : 'read_uncommitted',
-      topic: { name: opts.topic, partitions: opts.partitions, replicationFactor: opts.replicationFactor, configs: { 'cleanup.policy': 'compact' } },
+      topic: {
+        name: opts.topic,
+        partitions: opts.partitions,
+        replicationFactor: opts.replicationFactor,
+        configs: { 'cleanup.policy': 'compact' },
+      },
       onRecord: (r) => {
         if (!r.key) return;
         const k = parseKey(r.key.toString('utf8'));
@@ -126,9 +135,15 @@ export class KafkaOffsetBackingStore implements OffsetBackingStore {
   connectorOffsets(connector: string): Array<{ partition: SourcePartition; offset: SourceOffset }> {
     return this.#table.all(connector);
   }
-  async set(connector: string, entries: ReadonlyArray<{ partition: SourcePartition; offset: SourceOffset | null }>): Promise<void> {
+  async set(
+    connector: string,
+    entries: ReadonlyArray<{ partition: SourcePartition; offset: SourceOffset | null }>,
+  ): Promise<void> {
     await this.#log.sendMany(
-      entries.map((e) => ({ key: Buffer.from(offsetKey(connector, e.partition)), value: e.offset === null ? null : Buffer.from(JSON.stringify(e.offset)) })),
+      entries.map((e) => ({
+        key: Buffer.from(offsetKey(connector, e.partition)),
+        value: e.offset === null ? null : Buffer.from(JSON.stringify(e.offset)),
+      })),
     );
     for (const e of entries) this.#table.apply(connector, e.partition, e.offset);
   }
@@ -136,7 +151,10 @@ export class KafkaOffsetBackingStore implements OffsetBackingStore {
     await this.#log.readToEnd();
   }
   /** Updates the local view after offsets were written by a source task's own transaction. */
-  applyCommitted(connector: string, entries: ReadonlyArray<{ partition: SourcePartition; offset: SourceOffset | null }>): void {
+  applyCommitted(
+    connector: string,
+    entries: ReadonlyArray<{ partition: SourcePartition; offset: SourceOffset | null }>,
+  ): void {
     for (const e of entries) this.#table.apply(connector, e.partition, e.offset);
   }
 
@@ -149,7 +167,10 @@ export class KafkaOffsetBackingStore implements OffsetBackingStore {
     connector: string,
     entries: ReadonlyArray<{ partition: SourcePartition; offset: SourceOffset | null }>,
   ): Array<{ key: Buffer; value: Buffer | null }> {
-    return entries.map((e) => ({ key: Buffer.from(offsetKey(connector, e.partition)), value: e.offset === null ? null : Buffer.from(JSON.stringify(e.offset)) }));
+    return entries.map((e) => ({
+      key: Buffer.from(offsetKey(connector, e.partition)),
+      value: e.offset === null ? null : Buffer.from(JSON.stringify(e.offset)),
+    }));
   }
   get topic(): string {
     return this.#log.topic;
@@ -185,7 +206,10 @@ export class FileOffsetBackingStore implements OffsetBackingStore {
   connectorOffsets(connector: string): Array<{ partition: SourcePartition; offset: SourceOffset }> {
     return this.#table.all(connector);
   }
-  async set(connector: string, entries: ReadonlyArray<{ partition: SourcePartition; offset: SourceOffset | null }>): Promise<void> {
+  async set(
+    connector: string,
+    entries: ReadonlyArray<{ partition: SourcePartition; offset: SourceOffset | null }>,
+  ): Promise<void> {
     for (const e of entries) this.#table.apply(connector, e.partition, e.offset);
     const data = this.#table.entries().map(([c, p, o]) => [offsetKey(c, p), JSON.stringify(o)]);
     await fs.mkdir(path.dirname(this.#file), { recursive: true });
@@ -207,7 +231,10 @@ export class MemoryOffsetBackingStore implements OffsetBackingStore {
   connectorOffsets(connector: string): Array<{ partition: SourcePartition; offset: SourceOffset }> {
     return this.#table.all(connector);
   }
-  async set(connector: string, entries: ReadonlyArray<{ partition: SourcePartition; offset: SourceOffset | null }>): Promise<void> {
+  async set(
+    connector: string,
+    entries: ReadonlyArray<{ partition: SourcePartition; offset: SourceOffset | null }>,
+  ): Promise<void> {
     for (const e of entries) this.#table.apply(connector, e.partition, e.offset);
   }
   async refresh(): Promise<void> {}

@@ -48,11 +48,15 @@ class StatusTable {
 
   apply(key: string, value: unknown): void {
     let m: RegExpExecArray | null;
-    if ((m = /^status-connector-(.+)$/s.exec(key))) {
+    m = /^status-connector-(.+)$/s.exec(key);
+    if (m) {
       const name = m[1]!;
       if (value === null) this.connectors.delete(name);
       else this.connectors.set(name, value as StatusRecord);
-    } else if ((m = /^status-task-(.+)-(\d+)$/s.exec(key))) {
+      return;
+    }
+    m = /^status-task-(.+)-(\d+)$/s.exec(key);
+    if (m) {
       const name = m[1]!;
       const task = Number(m[2]);
       let t = this.tasks.get(name);
@@ -62,7 +66,10 @@ class StatusTable {
       }
       if (value === null) t.delete(task);
       else t.set(task, value as StatusRecord);
-    } else if ((m = /^status-topic-(.+):connector-(.+)$/s.exec(key))) {
+      return;
+    }
+    m = /^status-topic-(.+):connector-(.+)$/s.exec(key);
+    if (m) {
       const topic = m[1]!;
       const connector = m[2]!;
       let t = this.topics.get(connector);
@@ -101,7 +108,12 @@ export class KafkaStatusBackingStore implements StatusBackingStore {
       bootstrapServers: opts.bootstrapServers,
       clientId: opts.clientId,
       logger: opts.logger,
-      topic: { name: opts.topic, partitions: opts.partitions, replicationFactor: opts.replicationFactor, configs: { 'cleanup.policy': 'compact' } },
+      topic: {
+        name: opts.topic,
+        partitions: opts.partitions,
+        replicationFactor: opts.replicationFactor,
+        configs: { 'cleanup.policy': 'compact' },
+      },
       onRecord: (r) => {
         if (!r.key) return;
         let value: unknown = null;
@@ -125,8 +137,10 @@ export class KafkaStatusBackingStore implements StatusBackingStore {
 
   #existing(key: string): StatusRecord | undefined {
     let m: RegExpExecArray | null;
-    if ((m = /^status-connector-(.+)$/s.exec(key))) return this.#table.connectors.get(m[1]!);
-    if ((m = /^status-task-(.+)-(\d+)$/s.exec(key))) return this.#table.tasks.get(m[1]!)?.get(Number(m[2]));
+    m = /^status-connector-(.+)$/s.exec(key);
+    if (m) return this.#table.connectors.get(m[1]!);
+    m = /^status-task-(.+)-(\d+)$/s.exec(key);
+    if (m) return this.#table.tasks.get(m[1]!)?.get(Number(m[2]));
     return undefined;
   }
 
@@ -138,7 +152,11 @@ export class KafkaStatusBackingStore implements StatusBackingStore {
   }
   async #put(key: string, value: unknown): Promise<void> {
     await this.#log.send(Buffer.from(key), value === null ? null : Buffer.from(JSON.stringify(value)));
-    if (value === null || key.startsWith('status-topic-') || StatusTable.accepts(this.#existing(key), value as StatusRecord)) {
+    if (
+      value === null ||
+      key.startsWith('status-topic-') ||
+      StatusTable.accepts(this.#existing(key), value as StatusRecord)
+    ) {
       this.#table.apply(key, value);
     }
   }

@@ -66,7 +66,12 @@ export class WorkerSinkTask extends WorkerTask {
 
   protected async initializeAndStart(): Promise<void> {
     const d = this.#d;
-    this.#reader = new KafkaReader({ bootstrapServers: d.bootstrapServers, clientId: d.clientId, maxWaitMs: 500, autoOffsetReset: 'earliest' });
+    this.#reader = new KafkaReader({
+      bootstrapServers: d.bootstrapServers,
+      clientId: d.clientId,
+      maxWaitMs: 500,
+      autoOffsetReset: 'earliest',
+    });
     this.#group = new Consumer({
       clientId: d.clientId,
       bootstrapBrokers: d.bootstrapServers,
@@ -87,7 +92,9 @@ export class WorkerSinkTask extends WorkerTask {
     });
     const reporter: ErrantRecordReporter = {
       report: async (record, error) => {
-        const raw = this.#rawByOrigin.get(`${record.originalTopic}:${record.originalKafkaPartition}:${record.originalKafkaOffset}`);
+        const raw = this.#rawByOrigin.get(
+          `${record.originalTopic}:${record.originalKafkaPartition}:${record.originalKafkaOffset}`,
+        );
         await this.deps.tolerance.fail({
           stage: 'TASK_PUT',
           className: d.task.constructor.name,
@@ -123,14 +130,18 @@ export class WorkerSinkTask extends WorkerTask {
     await d.task.start(d.taskConfig);
     await this.#subscribe();
     if (d.topicsRegex || d.topics.some((t) => !this.#group!.topics.current.includes(t))) {
-      this.#regexTimer = setInterval(() => {
-        void this.#subscribe()
-          .then(() => {
-            // Waiting only for named topics to appear: stop looking once they all have.
-            if (!d.topicsRegex && d.topics.every((t) => this.#group!.topics.current.includes(t)) && this.#regexTimer) clearInterval(this.#regexTimer);
-          })
-          .catch((e: unknown) => this.logger.warn({ err: String(e) }, 'topic subscription refresh failed'));
-      }, d.topicsRegex ? 30_000 : 2_000);
+      this.#regexTimer = setInterval(
+        () => {
+          void this.#subscribe()
+            .then(() => {
+              // Waiting only for named topics to appear: stop looking once they all have.
+              if (!d.topicsRegex && d.topics.every((t) => this.#group!.topics.current.includes(t)) && this.#regexTimer)
+                clearInterval(this.#regexTimer);
+            })
+            .catch((e: unknown) => this.logger.warn({ err: String(e) }, 'topic subscription refresh failed'));
+        },
+        d.topicsRegex ? 30_000 : 2_000,
+      );
       this.#regexTimer.unref();
     }
   }
@@ -168,11 +179,14 @@ export class WorkerSinkTask extends WorkerTask {
   async #reconcileAssignment(): Promise<void> {
     this.#assignmentDirty = false;
     const next = new Map<string, TopicPartition>();
-    for (const a of this.#group!.assignments ?? []) for (const p of a.partitions) next.set(tpKey(a.topic, p), { topic: a.topic, partition: p });
+    for (const a of this.#group!.assignments ?? [])
+      for (const p of a.partitions) next.set(tpKey(a.topic, p), { topic: a.topic, partition: p });
     const revoked = [...this.#assigned].filter(([k]) => !next.has(k)).map(([, v]) => v);
     const added = [...next].filter(([k]) => !this.#assigned.has(k)).map(([, v]) => v);
     if (revoked.length > 0) {
-      await this.#commit(true).catch((e: unknown) => this.logger.warn({ err: errorText(e) }, 'commit before revocation failed'));
+      await this.#commit(true).catch((e: unknown) =>
+        this.logger.warn({ err: errorText(e) }, 'commit before revocation failed'),
+      );
       await this.#d.task.close(revoked);
       this.#reader!.unassign(revoked);
       for (const tp of revoked) {
@@ -185,7 +199,9 @@ export class WorkerSinkTask extends WorkerTask {
     if (added.length > 0) {
       const byTopic = new Map<string, number[]>();
       for (const tp of added) byTopic.set(tp.topic, [...(byTopic.get(tp.topic) ?? []), tp.partition]);
-      const committed = await this.#group!.listCommittedOffsets({ topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })) });
+      const committed = await this.#group!.listCommittedOffsets({
+        topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
+      });
       const assign: Array<{ topic: string; partition: number; offset: number | 'earliest' }> = [];
       for (const tp of added) {
         const off = committed.get(tp.topic)?.[tp.partition];
@@ -204,7 +220,10 @@ export class WorkerSinkTask extends WorkerTask {
       }
     }
     if (revoked.length > 0 || added.length > 0) {
-      this.logger.info({ assigned: added.length, revoked: revoked.length, total: this.#assigned.size }, 'partition assignment changed');
+      this.logger.info(
+        { assigned: added.length, revoked: revoked.length, total: this.#assigned.size },
+        'partition assignment changed',
+      );
     }
   }
 
@@ -223,12 +242,15 @@ export class WorkerSinkTask extends WorkerTask {
         await this.awaitUnpaused();
         continue;
       }
-      if (this.#commitRequested || Date.now() - this.#lastCommit >= this.#d.offsetFlushIntervalMs) await this.#commit(false);
+      if (this.#commitRequested || Date.now() - this.#lastCommit >= this.#d.offsetFlushIntervalMs)
+        await this.#commit(false);
       const raw = await this.#reader!.poll(500);
       if (raw.length === 0 || this.stopping) continue;
       await this.#deliver(raw);
     }
-    await this.#commit(true).catch((e: unknown) => this.logger.warn({ err: errorText(e) }, 'final offset commit failed'));
+    await this.#commit(true).catch((e: unknown) =>
+      this.logger.warn({ err: errorText(e) }, 'final offset commit failed'),
+    );
   }
 
   #applySeeks(): void {
@@ -258,7 +280,10 @@ export class WorkerSinkTask extends WorkerTask {
         if (err instanceof RetriableException && !this.stopping) {
           // Kafka Connect pauses consumption and redelivers the same batch after context.timeout().
           const wait = this.#timeoutMs > 0 ? this.#timeoutMs : 1000;
-          this.logger.warn({ err: err.message, retryInMs: wait }, 'RetriableException from put(); redelivering the batch');
+          this.logger.warn(
+            { err: err.message, retryInMs: wait },
+            'RetriableException from put(); redelivering the batch',
+          );
           await new Promise((r) => setTimeout(r, wait));
           continue;
         }
@@ -291,9 +316,19 @@ export class WorkerSinkTask extends WorkerTask {
       ctx,
     );
     if (!headers.ok) return null;
-    const key = await tol.execute('KEY_CONVERTER', c.keyClass, () => c.key.toConnectData(r.topic, headers.value, r.key), ctx);
+    const key = await tol.execute(
+      'KEY_CONVERTER',
+      c.keyClass,
+      () => c.key.toConnectData(r.topic, headers.value, r.key),
+      ctx,
+    );
     if (!key.ok) return null;
-    const value = await tol.execute('VALUE_CONVERTER', c.valueClass, () => c.value.toConnectData(r.topic, headers.value, r.value), ctx);
+    const value = await tol.execute(
+      'VALUE_CONVERTER',
+      c.valueClass,
+      () => c.value.toConnectData(r.topic, headers.value, r.value),
+      ctx,
+    );
     if (!value.ok) return null;
     let record: ConnectRecord | null = new SinkRecord({
       topic: r.topic,
@@ -308,7 +343,12 @@ export class WorkerSinkTask extends WorkerTask {
       headers: headers.value,
     });
     for (const stage of this.deps.transforms.stages) {
-      const out = await tol.execute('TRANSFORMATION', stage.className, () => TransformationChain.applyStage(stage, record!), ctx);
+      const out = await tol.execute(
+        'TRANSFORMATION',
+        stage.className,
+        () => TransformationChain.applyStage(stage, record!),
+        ctx,
+      );
       record = out.ok ? out.value : null;
       if (!record) return null;
     }
@@ -340,7 +380,14 @@ export class WorkerSinkTask extends WorkerTask {
     if (changed.length === 0) return;
     const start = Date.now();
     try {
-      await this.#group!.commit({ offsets: changed.map((o) => ({ topic: o.topic, partition: o.partition, offset: BigInt(o.offset), leaderEpoch: -1 })) });
+      await this.#group!.commit({
+        offsets: changed.map((o) => ({
+          topic: o.topic,
+          partition: o.partition,
+          offset: BigInt(o.offset),
+          leaderEpoch: -1,
+        })),
+      });
       for (const o of changed) this.#committed.set(tpKey(o.topic, o.partition), o.offset);
       this.counters.offsetCommits++;
       this.counters.lastOffsetCommitMs = Date.now() - start;
@@ -357,7 +404,10 @@ export class WorkerSinkTask extends WorkerTask {
     const ends = await this.#reader.endOffsets(tps);
     return tps.map((tp) => {
       const end = ends.get(KafkaReader.key(tp.topic, tp.partition)) ?? 0;
-      const pos = this.#current.get(tpKey(tp.topic, tp.partition))?.offset ?? this.#committed.get(tpKey(tp.topic, tp.partition)) ?? 0;
+      const pos =
+        this.#current.get(tpKey(tp.topic, tp.partition))?.offset ??
+        this.#committed.get(tpKey(tp.topic, tp.partition)) ??
+        0;
       return { ...tp, lag: Math.max(0, end - pos) };
     });
   }

@@ -1,12 +1,12 @@
 import { Producer } from '@platformatic/kafka';
-import {
-  type OffsetStorageReader,
-  type RecordMetadata,
-  type SourceOffset,
-  type SourcePartition,
-  type SourceRecord,
-  type SourceTask,
-  type ConnectRecord,
+import type {
+  OffsetStorageReader,
+  RecordMetadata,
+  SourceOffset,
+  SourcePartition,
+  SourceRecord,
+  SourceTask,
+  ConnectRecord,
 } from '@tributary/api';
 import { TransformationChain } from '../connector-config.js';
 import { murmur2 } from '../kafka/murmur2.js';
@@ -196,7 +196,9 @@ export class WorkerSourceTask extends WorkerTask {
 
   protected onStopRequested(): void {
     // SourceTask.stop() is how a blocked poll() learns to return (Kafka Connect calls it from another thread).
-    void Promise.resolve(this.#d.task.stop()).catch((e: unknown) => this.logger.warn({ err: String(e) }, 'SourceTask.stop() failed'));
+    void Promise.resolve(this.#d.task.stop()).catch((e: unknown) =>
+      this.logger.warn({ err: String(e) }, 'SourceTask.stop() failed'),
+    );
   }
 
   protected async execute(): Promise<void> {
@@ -228,15 +230,29 @@ export class WorkerSourceTask extends WorkerTask {
     await this.commitOffsets();
   }
 
-  async #prepare(records: SourceRecord[]): Promise<Array<{ msg: OutMessage; sub: ReturnType<SubmittedRecords['submit']>; record: SourceRecord }>> {
+  async #prepare(
+    records: SourceRecord[],
+  ): Promise<Array<{ msg: OutMessage; sub: ReturnType<SubmittedRecords['submit']>; record: SourceRecord }>> {
     const out: Array<{ msg: OutMessage; sub: ReturnType<SubmittedRecords['submit']>; record: SourceRecord }> = [];
     const tol = this.deps.tolerance;
     for (const original of records) {
       const sub = this.#submitted.submit(original);
-      const ctx = { sourceRecord: { topic: original.topic, partition: original.kafkaPartition, key: original.key, value: original.value } };
+      const ctx = {
+        sourceRecord: {
+          topic: original.topic,
+          partition: original.kafkaPartition,
+          key: original.key,
+          value: original.value,
+        },
+      };
       let record: ConnectRecord | null = original;
       for (const stage of this.deps.transforms.stages) {
-        const r = await tol.execute('TRANSFORMATION', stage.className, () => TransformationChain.applyStage(stage, record!), ctx);
+        const r = await tol.execute(
+          'TRANSFORMATION',
+          stage.className,
+          () => TransformationChain.applyStage(stage, record!),
+          ctx,
+        );
         record = r.ok ? r.value : null;
         if (!record) break;
       }
@@ -248,17 +264,32 @@ export class WorkerSourceTask extends WorkerTask {
       }
       const rec = record;
       const c = this.deps.converters;
-      const key = await tol.execute('KEY_CONVERTER', c.keyClass, () => c.key.fromConnectData(rec.topic, rec.headers, rec.keySchema, rec.key), ctx);
+      const key = await tol.execute(
+        'KEY_CONVERTER',
+        c.keyClass,
+        () => c.key.fromConnectData(rec.topic, rec.headers, rec.keySchema, rec.key),
+        ctx,
+      );
       if (!key.ok) {
         this.#submitted.ack(sub);
         continue;
       }
-      const value = await tol.execute('VALUE_CONVERTER', c.valueClass, () => c.value.fromConnectData(rec.topic, rec.headers, rec.valueSchema, rec.value), ctx);
+      const value = await tol.execute(
+        'VALUE_CONVERTER',
+        c.valueClass,
+        () => c.value.fromConnectData(rec.topic, rec.headers, rec.valueSchema, rec.value),
+        ctx,
+      );
       if (!value.ok) {
         this.#submitted.ack(sub);
         continue;
       }
-      const headers = await tol.execute('HEADER_CONVERTER', c.headerClass, () => this.convertHeadersToBytes(rec.topic, rec.headers), ctx);
+      const headers = await tol.execute(
+        'HEADER_CONVERTER',
+        c.headerClass,
+        () => this.convertHeadersToBytes(rec.topic, rec.headers),
+        ctx,
+      );
       if (!headers.ok) {
         this.#submitted.ack(sub);
         continue;
@@ -306,7 +337,7 @@ export class WorkerSourceTask extends WorkerTask {
       try {
         const md = await this.#producer!.metadata({ topics: [topic], autocreateTopics: true, forceUpdate: true });
         const t = md.topics.get(topic);
-        if (t && t.partitions.every((p) => p && p.leader >= 0)) return t.partitionsCount;
+        if (t?.partitions.every((p) => p && p.leader >= 0)) return t.partitionsCount;
       } catch (err) {
         if (Date.now() > deadline) throw err;
       }
@@ -315,7 +346,9 @@ export class WorkerSourceTask extends WorkerTask {
     }
   }
 
-  async #send(batch: Array<{ msg: OutMessage; sub: ReturnType<SubmittedRecords['submit']>; record: SourceRecord }>): Promise<void> {
+  async #send(
+    batch: Array<{ msg: OutMessage; sub: ReturnType<SubmittedRecords['submit']>; record: SourceRecord }>,
+  ): Promise<void> {
     for (const b of batch) {
       if (!this.#topicsUsed.has(b.msg.topic)) {
         this.#topicsUsed.add(b.msg.topic);
@@ -365,7 +398,13 @@ export class WorkerSourceTask extends WorkerTask {
       if (!tx) return;
       const offsetRecords = [...offsetsInTx.values()].map((o) => {
         const key = Buffer.from(JSON.stringify([this.#d.connectorName, o.partition]));
-        return { topic: eos.offsetTopic, partition: (murmur2(key) & 0x7fffffff) % eos.offsetPartitions, key, value: Buffer.from(JSON.stringify(o.offset)), headers: new Map<Buffer, Buffer>() };
+        return {
+          topic: eos.offsetTopic,
+          partition: (murmur2(key) & 0x7fffffff) % eos.offsetPartitions,
+          key,
+          value: Buffer.from(JSON.stringify(o.offset)),
+          headers: new Map<Buffer, Buffer>(),
+        };
       });
       if (offsetRecords.length > 0) await tx.send({ messages: offsetRecords });
       await tx.commit();
@@ -377,12 +416,19 @@ export class WorkerSourceTask extends WorkerTask {
       const now = Date.now();
       for (const b of pending) {
         this.#submitted.ack(b.sub);
-        await task.commitRecord(b.record, { topic: b.msg.topic, partition: b.msg.partition, offset: -1, timestamp: b.msg.timestamp !== undefined ? Number(b.msg.timestamp) : now });
+        await task.commitRecord(b.record, {
+          topic: b.msg.topic,
+          partition: b.msg.partition,
+          offset: -1,
+          timestamp: b.msg.timestamp !== undefined ? Number(b.msg.timestamp) : now,
+        });
       }
       this.counters.recordsWritten += pending.length;
       pending = [];
       this.#submitted.committable();
-      await Promise.resolve(task.commit()).catch((e: unknown) => this.logger.warn({ err: String(e) }, 'SourceTask.commit() failed'));
+      await Promise.resolve(task.commit()).catch((e: unknown) =>
+        this.logger.warn({ err: String(e) }, 'SourceTask.commit() failed'),
+      );
     };
     const abort = async (): Promise<void> => {
       if (!tx) return;
@@ -420,7 +466,8 @@ export class WorkerSourceTask extends WorkerTask {
             pending.push(...batch);
           }
           for (const r of records) {
-            if (r.sourcePartition && r.sourceOffset) offsetsInTx.set(stableKey(r.sourcePartition), { partition: r.sourcePartition, offset: r.sourceOffset });
+            if (r.sourcePartition && r.sourceOffset)
+              offsetsInTx.set(stableKey(r.sourcePartition), { partition: r.sourcePartition, offset: r.sourceOffset });
           }
         }
         const request = this.#txRequest;
@@ -428,7 +475,9 @@ export class WorkerSourceTask extends WorkerTask {
         if (request === 'abort') await abort();
         else if (
           tx &&
-          (eos.boundary === 'poll' || request === 'commit' || (eos.boundary === 'interval' && Date.now() - txStarted >= eos.intervalMs))
+          (eos.boundary === 'poll' ||
+            request === 'commit' ||
+            (eos.boundary === 'interval' && Date.now() - txStarted >= eos.intervalMs))
         ) {
           await commit();
         }
@@ -451,12 +500,16 @@ export class WorkerSourceTask extends WorkerTask {
       const start = Date.now();
       try {
         await this.#d.offsetStore.set(this.#d.connectorName, offsets);
-        for (const o of offsets) if (this.#toCommit.get(stableKey(o.partition)) === o) this.#toCommit.delete(stableKey(o.partition));
+        for (const o of offsets)
+          if (this.#toCommit.get(stableKey(o.partition)) === o) this.#toCommit.delete(stableKey(o.partition));
         this.counters.offsetCommits++;
         this.counters.lastOffsetCommitMs = Date.now() - start;
       } catch (err) {
         this.counters.offsetCommitFailures++;
-        this.logger.error({ err: String(err) }, 'failed to commit source offsets; they will be retried at the next flush');
+        this.logger.error(
+          { err: String(err) },
+          'failed to commit source offsets; they will be retried at the next flush',
+        );
         return;
       }
       try {

@@ -112,10 +112,15 @@ export abstract class WorkerTask {
     } catch (err) {
       const e = err instanceof Error ? err : new Error(String(err));
       this.#failed = e;
-      this.logger.error({ err: e.message, stack: e.stack }, 'Task threw an uncaught and unrecoverable exception. Task is being killed and will not recover until manually restarted');
+      this.logger.error(
+        { err: e.message, stack: e.stack },
+        'Task threw an uncaught and unrecoverable exception. Task is being killed and will not recover until manually restarted',
+      );
       this.deps.listener.onFailure(this.id, e);
     } finally {
-      await this.close().catch((e: unknown) => this.logger.warn({ err: String(e) }, 'error while closing task resources'));
+      await this.close().catch((e: unknown) =>
+        this.logger.warn({ err: String(e) }, 'error while closing task resources'),
+      );
     }
   }
 
@@ -184,7 +189,10 @@ export abstract class WorkerTask {
     for (const h of headers) {
       const bytes = this.deps.converters.header.fromConnectHeader(topic, h.key, h.schema, h.value);
       // A null header value cannot be carried by the producer's map form; Kafka keeps key-only headers as empty.
-      out.set(Buffer.from(h.key), bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : Buffer.alloc(0));
+      out.set(
+        Buffer.from(h.key),
+        bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : Buffer.alloc(0),
+      );
     }
     return out;
   }

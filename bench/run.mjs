@@ -1,0 +1,34 @@
+// `pnpm bench`: brings the services up (as the tests do), then runs each benchmark and prints
+// its figures. BENCH=runtime,cdc,s3 picks a subset. Figures are ratios measured side by side in
+// one run on this machine; nothing here asserts a timing.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { kafkaBrokers, servicesUp } from '@tributary/testkit';
+import { exportEndpoints } from '@tributary/testkit';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const wanted = new Set((process.env.BENCH ?? 'runtime,cdc,s3').split(',').map((s) => s.trim()));
+
+const endpoints = await servicesUp();
+exportEndpoints(endpoints);
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+if (wanted.has('runtime')) {
+  const { runRuntimeBench } = await import('./runtime.mjs');
+  await runRuntimeBench(kafkaBrokers(endpoints));
+}
+for (const [name, file] of [
+  ['cdc', 'cdc/index.mjs'],
+  ['s3', 's3/index.mjs'],
+]) {
+  if (!wanted.has(name)) continue;
+  const full = path.join(here, file);
+  if (!existsSync(full)) {
+    console.log(`\n== ${name} bench: ${file} not present`);
+    continue;
+  }
+  const mod = await import(pathToFileURL(full).href);
+  await mod.run(endpoints);
+}
+process.exit(0);
