@@ -102,6 +102,12 @@ export class TaskHarness {
   #stop = false;
   error: Error | null = null;
 
+  /** When false, records are counted and handed to onRecord but not kept (large volumes). */
+  keep = true;
+  count = 0;
+  lastRecord: SourceRecord | null = null;
+  onRecord: ((r: SourceRecord) => void) | null = null;
+
   constructor(props: Record<string, string>, committed: SourceOffset | null = null) {
     this.props = props;
     this.committed = committed;
@@ -128,7 +134,12 @@ export class TaskHarness {
       while (!this.#stop) {
         try {
           const batch = await this.task.poll();
-          if (batch) this.records.push(...batch);
+          if (batch) {
+            this.count += batch.length;
+            this.lastRecord = batch.at(-1) ?? this.lastRecord;
+            if (this.onRecord) for (const r of batch) this.onRecord(r);
+            if (this.keep) this.records.push(...batch);
+          }
         } catch (err) {
           this.error = err as Error;
           return;
@@ -148,14 +159,14 @@ export class TaskHarness {
     const deadline = Date.now() + timeoutMs;
     while (!pred()) {
       if (this.error) throw this.error;
-      if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what} (have ${this.records.length} records)`);
+      if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what} (have ${this.count} records)`);
       await new Promise((r) => setTimeout(r, 25));
     }
   }
 
   /** Marks everything polled so far as committed in Kafka and lets the task confirm it. */
   async commitAll(): Promise<void> {
-    const last = this.records.at(-1);
+    const last = this.keep ? this.records.at(-1) : this.lastRecord;
     if (last?.sourceOffset) this.committed = last.sourceOffset;
     await this.task.commit();
   }
@@ -189,4 +200,14 @@ export async function slotPosition(
 export function lsnValue(text: string): bigint {
   const [hi, lo] = text.split('/');
   return (BigInt(`0x${hi}`) << 32n) | BigInt(`0x${lo}`);
+}
+
+/** Field of a change event's value (op, before, after, source …). */
+export function field(r: SourceRecord, name: string): unknown {
+  return (r.value as { get(n: string): unknown }).get(name);
+}
+
+export function rowOf(r: SourceRecord, which: 'before' | 'after'): Record<string, unknown> | null {
+  const s = field(r, which) as { toJSON(): Record<string, unknown> } | null;
+  return s ? s.toJSON() : null;
 }

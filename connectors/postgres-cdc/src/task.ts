@@ -51,7 +51,7 @@ function isConnectionError(err: unknown): boolean {
   )
     return true;
   const msg = (err as Error | null)?.message ?? '';
-  return /Connection terminated|terminating connection|the database system is (starting up|shutting down|in recovery)|Client has encountered a connection error|socket hang up/i.test(
+  return /Connection terminated|terminating connection|the database system is (starting up|shutting down|in recovery)|is not currently accepting connections|Client has encountered a connection error|socket hang up|Connection ended unexpectedly/i.test(
     msg,
   );
 }
@@ -154,7 +154,8 @@ export class PostgresSourceTask extends SourceTask {
         );
       }
       this.#snapshotDone = true;
-      this.#run = this.#streamOnly(offset, slot);
+      const stream = await this.#prepareStreamOnly(offset, slot);
+      this.#run = stream();
     }
     this.#run = this.#run.catch((err: unknown) => {
       if (this.#stopping && (err instanceof QueueClosedError || isConnectionError(err))) return;
@@ -296,20 +297,22 @@ export class PostgresSourceTask extends SourceTask {
     await this.#streamLoop(created.consistentPoint, { lastCommitEnd: created.consistentPoint, resume: null }, conn);
   }
 
-  async #streamOnly(offset: LoadedOffset | null, slot: SlotInfo | null): Promise<void> {
+  /**
+   * Streaming without a snapshot. A missing slot is created here, before start() returns (as
+   * Debezium does), so changes made once the task has started are never before the slot.
+   */
+  async #prepareStreamOnly(offset: LoadedOffset | null, slot: SlotInfo | null): Promise<() => Promise<void>> {
     const c = this.#config;
     if (snapshotMode(c) === 'initial_only') {
-      this.#logger.info('snapshot.mode=initial_only and the snapshot is complete: nothing to do');
-      return;
+      return async () => this.#logger.info('snapshot.mode=initial_only and the snapshot is complete: nothing to do');
     }
     let conn: ReplicationConnection | null = null;
     let start: Lsn;
     if (!slot) {
       conn = await ReplicationConnection.connect(this.#connect, this.#logger);
-      const created = await conn.createSlot(c['slot.name'], {
-        exportSnapshot: false,
-        serverVersionNum: conn.serverVersionNum,
-      });
+      this.#replication = conn;
+      const created = await conn.createSlot(c['slot.name'], { exportSnapshot: false, serverVersionNum: conn.serverVersionNum });
+      this.#logger.info({ slot: created.slotName, consistentPoint: formatLsn(created.consistentPoint) }, 'created replication slot');
       if (offset) {
         this.#logger.warn(
           { slot: created.slotName, consistentPoint: formatLsn(created.consistentPoint) },
@@ -330,7 +333,7 @@ export class PostgresSourceTask extends SourceTask {
       lastCommitEnd = pos;
       resume = { lsnCommit: pos, txId: offset.txId, serial: offset.serial, lsnProc: offset.lsnProc };
     }
-    await this.#streamLoop(start, { lastCommitEnd, resume }, conn);
+    return () => this.#streamLoop(start, { lastCommitEnd, resume }, conn);
   }
 
   async #slotInUse(slot: SlotInfo): Promise<ReplicationSlotError> {

@@ -21,7 +21,7 @@ const TYPES_SQL = `
 SELECT t.oid::int8 AS oid, t.typname, n.nspname, t.typtype, t.typcategory, t.typelem::int8 AS typelem,
        t.typbasetype::int8 AS typbasetype, t.typtypmod, t.typdelim,
        CASE WHEN t.typtype = 'e' THEN
-         (SELECT array_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_catalog.pg_enum e WHERE e.enumtypid = t.oid)
+         (SELECT array_agg(e.enumlabel::text ORDER BY e.enumsortorder) FROM pg_catalog.pg_enum e WHERE e.enumtypid = t.oid)
        END AS enum_values
 FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace`;
 

@@ -1,0 +1,69 @@
+import pg from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import { connectorProps, pgBaseUrl, rowOf, TaskHarness, testDatabase } from './harness.js';
+
+const cleanup: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  while (cleanup.length) await cleanup.pop()!();
+});
+
+describe('Postgres going away mid-stream', () => {
+  it('reconnects with back-off and resumes without losing changes', async () => {
+    const db = await testDatabase('pgcdc_restart');
+    cleanup.push(() => db.close());
+    await db.sql('CREATE TABLE r (id int PRIMARY KEY)');
+    const h = new TaskHarness(connectorProps(db, { 'snapshot.mode': 'no_data', 'retriable.restart.connector.wait.ms': '500' }));
+    cleanup.push(() => h.stop());
+    await h.start();
+
+    // A writer that keeps committing rows and rides out the outage itself.
+    let stop = false;
+    let next = 1;
+    const writing = (async () => {
+      let client: pg.Client | null = null;
+      while (!stop) {
+        try {
+          if (!client) {
+            client = new pg.Client({ connectionString: db.url });
+            client.on('error', () => {});
+            await client.connect();
+          }
+          await client.query('INSERT INTO r VALUES ($1)', [next]);
+          next++;
+        } catch {
+          await client?.end().catch(() => undefined);
+          client = null;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+      await client?.end().catch(() => undefined);
+    })();
+
+    await h.waitFor(() => h.changes().length >= 50, 'changes before the outage');
+    // What a restart looks like to clients: every session is terminated (the walsender too), and
+    // for a while no new connection is accepted.
+    const admin = new pg.Client({ connectionString: pgBaseUrl() });
+    await admin.connect();
+    cleanup.push(() => admin.end());
+    await admin.query(`ALTER DATABASE ${db.name} ALLOW_CONNECTIONS false`);
+    await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [db.name]);
+    const during = h.changes().length;
+    await new Promise((r) => setTimeout(r, 3000));
+    await admin.query(`ALTER DATABASE ${db.name} ALLOW_CONNECTIONS true`);
+    await new Promise((r) => setTimeout(r, 1500));
+    stop = true;
+    await writing;
+    // The test's own session was terminated too.
+    const check = new pg.Client({ connectionString: db.url });
+    await check.connect();
+    cleanup.push(() => check.end());
+    const committed = Number(((await check.query('SELECT count(*) AS n FROM r')).rows[0] as { n: string }).n);
+    await h.waitFor(() => new Set(h.changes().map((r) => rowOf(r, 'after')!.id)).size >= committed, `all ${committed} rows`, 60_000);
+    const got = h.changes().map((r) => rowOf(r, 'after')!.id as number);
+    const rows = ((await check.query('SELECT id FROM r ORDER BY id')).rows as Array<{ id: number }>).map((r) => r.id);
+    expect([...new Set(got)].sort((a, b) => a - b)).toEqual(rows);
+    expect(h.error).toBeNull();
+    expect(got.length).toBeGreaterThan(during);
+    process.stderr.write(`[restart] ${rows.length} rows, ${got.length - new Set(got).size} duplicates after reconnect\n`);
+  }, 120_000);
+});
