@@ -49,8 +49,23 @@ export function orderFor(id: number, padTo = 0): Order {
     address: { city: CITIES[id % CITIES.length]!, zip: id % 4 === 0 ? null : 10_000 + (id % 90_000) },
     created: Date.UTC(2024, 4, 1) + id * 1000,
   };
-  if (padTo > 0 && base.note !== null) base.note = base.note.padEnd(padTo, '.');
+  if (padTo > 0 && base.note !== null) base.note = `${base.note} ${noise(id, padTo - base.note.length - 1)}`;
   return base;
+}
+
+/** Deterministic text that compresses poorly, so byte volumes in tests are what they say. */
+function noise(seed: number, length: number): string {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+  let x = (seed * 2654435761) >>> 0 || 1;
+  let out = '';
+  for (let i = 0; i < length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    out += alphabet[x % alphabet.length];
+  }
+  return out;
 }
 
 export function kafka(): Kafka {
@@ -136,6 +151,17 @@ export async function committedOffsets(connector: string, topic: string): Promis
   try {
     const r = await admin.fetchOffsets({ groupId: `connect-${connector}`, topics: [topic] });
     return new Map((r[0]?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** The end offset of every partition: how many records the topic holds (a retried send may add some). */
+export async function endOffsets(topic: string): Promise<Map<number, number>> {
+  const admin = kafka().admin();
+  await admin.connect();
+  try {
+    return new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]));
   } finally {
     await admin.disconnect();
   }

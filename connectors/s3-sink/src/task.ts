@@ -226,14 +226,23 @@ export class S3SinkTask extends SinkTask {
       this.#throwFailure();
       const now = this.#now();
       const reporter = this.context.errantRecordReporter;
+      // A batch can be larger than the budget (a worker may hand over a whole fetch), so the
+      // budget is checked every sixteenth of it, not only after the batch.
+      const checkEvery = this.#config!['memory.buffer.max.bytes'] / 16;
+      let sinceCheck = 0;
       for (const r of records) {
         const w = this.#writer(r.topic, r.kafkaPartition ?? r.originalKafkaPartition);
         try {
-          w.append(r, now);
+          sinceCheck += w.append(r, now);
         } catch (e) {
           if (!(e instanceof DataException) || !reporter) throw e;
           await reporter.report(r, e);
           w.skipErrant(r);
+        }
+        if (sinceCheck >= checkEvery) {
+          sinceCheck = 0;
+          await this.#uploadAll();
+          await this.#enforceBudget(now);
         }
       }
       await this.#uploadAll();
@@ -325,6 +334,10 @@ export class S3SinkTask extends SinkTask {
       this.#writers.clear();
     });
     this.#client?.destroy();
+    this.#log?.info(
+      { peakBufferedBytes: this.peakBufferedBytes, memoryBudget: this.#config?.['memory.buffer.max.bytes'] },
+      'S3 sink task stopped',
+    );
   }
 
   /** Per-partition writer statistics (tests, metrics). */

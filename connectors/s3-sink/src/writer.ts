@@ -240,9 +240,10 @@ export class TopicPartitionWriter {
 
   /**
    * Appends one record, sealing the current cut first or after as the rotation rules say. Throws
-   * DataException for a record that cannot be written; nothing of it is written then.
+   * DataException for a record that cannot be written; nothing of it is written then. Returns
+   * the record's estimated size in memory (0 when it was skipped).
    */
-  append(record: SinkRecord, nowMs: number): void {
+  append(record: SinkRecord, nowMs: number): number {
     const s = this.#s;
     const tombstone = record.value === null || record.value === undefined;
     if (tombstone) {
@@ -251,7 +252,7 @@ export class TopicPartitionWriter {
       }
       if (s.nullValues === 'ignore') {
         this.#skip(record);
-        return;
+        return 0;
       }
     }
     if (s.keysFormat && (record.key === null || record.key === undefined)) {
@@ -300,10 +301,12 @@ export class TopicPartitionWriter {
     this.#lastOffset = record.kafkaOffset;
     this.#lastAppendAt = nowMs;
     this.#recordCount++;
-    this.#recordBytes += estimateSize(record.value) + (s.keysFormat ? estimateSize(record.key) : 0);
+    const size = estimateSize(record.value) + (s.keysFormat ? estimateSize(record.key) : 0);
+    this.#recordBytes += size;
 
     if (this.#recordCount >= s.flushSize) this.#seal('flush.size', nowMs);
     else if (s.rotateSizeBytes > 0 && this.#recordBytes >= s.rotateSizeBytes) this.#seal('rotate.size.bytes', nowMs);
+    return size;
   }
 
   #skip(record: SinkRecord): void {
