@@ -235,7 +235,7 @@ export async function runSnapshot(
       );
       const blocks = Math.ceil(size / blockSize);
       // Parallel readers only pay off on tables of some size; ranges are open-ended at the top.
-      const perChunk = Math.max(1024, Math.ceil(blocks / (threads * 4)));
+      const perChunk = Math.max(128, Math.ceil(blocks / (threads * 4)));
       if (threads === 1 || blocks <= perChunk) {
         chunks.push({ table: model, tableIndex, sql: `COPY (${select}) TO STDOUT` });
         continue;
