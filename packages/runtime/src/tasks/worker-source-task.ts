@@ -10,6 +10,7 @@ import type {
 } from '@tributary/api';
 import { TransformationChain } from '../connector-config.js';
 import { murmur2 } from '../kafka/murmur2.js';
+import { errorText } from '../kafka/reader.js';
 import type { OffsetBackingStore } from '../storage/offset-store.js';
 import { WorkerTask, type WorkerTaskDeps, toBuffer } from './worker-task.js';
 
@@ -166,7 +167,9 @@ export class WorkerSourceTask extends WorkerTask {
       retries: 10,
       retryDelay: 250,
       autocreateTopics: false,
-      ...(eos ? { transactionalId: eos.transactionalId } : {}),
+      // A new task instance must present no producer id (-1/-1) so InitProducerId bumps the epoch
+      // and fences its predecessor; the client's default (0/0) is refused once the id has a history.
+      ...(eos ? { transactionalId: eos.transactionalId, producerId: -1n, producerEpoch: -1 } : {}),
     });
     const task = this.#d.task;
     task.initialize({
@@ -452,7 +455,7 @@ export class WorkerSourceTask extends WorkerTask {
           this.counters.recordsPolled += records.length;
           const batch = await this.#prepare(records);
           if (!tx) {
-            tx = await this.#producer!.beginTransaction();
+            tx = await this.#beginTransaction();
             txStarted = Date.now();
           }
           if (batch.length > 0) {
@@ -487,6 +490,31 @@ export class WorkerSourceTask extends WorkerTask {
     } catch (err) {
       await abort().catch(() => undefined);
       throw err;
+    }
+  }
+
+  /**
+   * Starts a transaction, retrying what the broker asks to retry: the first one runs
+   * InitProducerId, which answers CONCURRENT_TRANSACTIONS while a fenced predecessor's open
+   * transaction is still being aborted (as the Java producer, we wait rather than fail).
+   */
+  async #beginTransaction(): Promise<Awaited<ReturnType<Producer['beginTransaction']>>> {
+    const deadline = Date.now() + 120_000;
+    let delay = 100;
+    for (;;) {
+      try {
+        return await this.#producer!.beginTransaction();
+      } catch (err) {
+        const text = errorText(err);
+        const retriable =
+          /CONCURRENT_TRANSACTIONS|COORDINATOR_LOAD_IN_PROGRESS|COORDINATOR_NOT_AVAILABLE|NOT_COORDINATOR|already an active transaction/.test(
+            text,
+          );
+        if (!retriable || Date.now() > deadline || this.stopping) throw err;
+        this.logger.info({ err: text, retryInMs: delay }, 'transaction coordinator busy; retrying');
+        await new Promise((r) => setTimeout(r, delay));
+        delay = Math.min(delay * 2, 2000);
+      }
     }
   }
 
