@@ -191,6 +191,11 @@ export const S3_SINK_CONFIG = defineConfig({
     doc: 'Avro container file codec.',
     group: 'Connector',
   }),
+  'json.decimal.format': ConfigKeys.enum(['BASE64', 'NUMERIC'] as const, {
+    default: 'BASE64',
+    doc: 'How JsonFormat writes Decimal values: base64 of the unscaled value (as JsonConverter does by default) or a number.',
+    group: 'Connector',
+  }),
   'format.bytearray.extension': ConfigKeys.rawString({
     default: '.bin',
     doc: 'Extension of ByteArrayFormat files.',

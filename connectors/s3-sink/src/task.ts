@@ -35,7 +35,7 @@ export function createFormat(name: FormatName, c: S3SinkConfig, encoder?: Parque
     case 'parquet':
       return new ParquetFormat(c['parquet.codec'], c['parquet.row.group.bytes'], encoder);
     case 'json':
-      return new JsonFormat(gzip);
+      return new JsonFormat(gzip, c['json.decimal.format']);
     case 'avro':
       return new AvroFormat(c['avro.codec']);
     case 'bytearray':
