@@ -359,7 +359,7 @@ export class WorkerSourceTask extends WorkerTask {
       }
     }
     try {
-      const res = await this.#producer!.send({ messages: batch.map((b) => b.msg) });
+      const res = await this.#sendWithRetry(batch.map((b) => b.msg));
       const base = new Map<string, number>();
       for (const o of res.offsets ?? []) base.set(`${o.topic}:${o.partition}`, Number(o.offset));
       const seen = new Map<string, number>();
@@ -380,7 +380,7 @@ export class WorkerSourceTask extends WorkerTask {
       this.counters.recordsWritten += batch.length;
     } catch (err) {
       this.#sendError = err instanceof Error ? err : new Error(String(err));
-      this.logger.error({ err: this.#sendError.message }, 'failed to send records to Kafka');
+      this.logger.error({ err: errorText(err) }, 'failed to send records to Kafka');
     }
   }
 
@@ -512,6 +512,30 @@ export class WorkerSourceTask extends WorkerTask {
           );
         if (!retriable || Date.now() > deadline || this.stopping) throw err;
         this.logger.info({ err: text, retryInMs: delay }, 'transaction coordinator busy; retrying');
+        await new Promise((r) => setTimeout(r, delay));
+        delay = Math.min(delay * 2, 2000);
+      }
+    }
+  }
+
+  /**
+   * Sends a batch, retrying for up to two minutes (the Java producer's delivery.timeout.ms) on
+   * errors that clear by themselves: a topic created a moment ago, a leader moving, a broker restart.
+   */
+  async #sendWithRetry(messages: OutMessage[]): Promise<Awaited<ReturnType<Producer['send']>>> {
+    const deadline = Date.now() + 120_000;
+    let delay = 100;
+    for (;;) {
+      try {
+        return await this.#producer!.send({ messages });
+      } catch (err) {
+        const text = errorText(err);
+        const transient =
+          /UNKNOWN_TOPIC_OR_PARTITION|LEADER_NOT_AVAILABLE|NOT_LEADER|NETWORK|ECONNREFUSED|ECONNRESET|TIMEOUT|NOT_ENOUGH_REPLICAS|REQUEST_TIMED_OUT|Connection closed/i.test(
+            text,
+          );
+        if (!transient || Date.now() > deadline || this.stopping) throw err;
+        this.logger.warn({ err: text, retryInMs: delay }, 'send failed; retrying');
         await new Promise((r) => setTimeout(r, delay));
         delay = Math.min(delay * 2, 2000);
       }
