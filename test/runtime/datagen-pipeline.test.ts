@@ -59,10 +59,20 @@ describe('datagen → Kafka → file sink', () => {
     let rt = await start(props(name));
     await rt.herder.putConnectorConfig(
       `${name}-gen`,
-      { 'connector.class': 'io.confluent.kafka.connect.datagen.DatagenConnector', 'kafka.topic': topic, quickstart: 'orders', iterations: String(N), 'max.interval': '2' },
+      {
+        'connector.class': 'io.confluent.kafka.connect.datagen.DatagenConnector',
+        'kafka.topic': topic,
+        quickstart: 'orders',
+        iterations: String(N),
+        'max.interval': '2',
+      },
       { allowReplace: false },
     );
-    await rt.herder.putConnectorConfig(`${name}-sink`, { 'connector.class': 'FileStreamSink', topics: topic, file: out }, { allowReplace: false });
+    await rt.herder.putConnectorConfig(
+      `${name}-sink`,
+      { 'connector.class': 'FileStreamSink', topics: topic, file: out },
+      { allowReplace: false },
+    );
     await eventually(() => ids(out).length >= 500, { what: 'first records', timeoutMs: 60_000 });
     await rt.stop();
     running.pop();
@@ -87,7 +97,11 @@ describe('datagen → Kafka → file sink', () => {
     await consumer.subscribe({ topic, fromBeginning: true });
     const first = await new Promise<{ key: string; value: Record<string, unknown> }>((resolve) => {
       void consumer.run({
-        eachMessage: async ({ message }) => resolve({ key: message.key!.toString(), value: JSON.parse(message.value!.toString()) as Record<string, unknown> }),
+        eachMessage: async ({ message }) =>
+          resolve({
+            key: message.key!.toString(),
+            value: JSON.parse(message.value!.toString()) as Record<string, unknown>,
+          }),
       });
     });
     await consumer.disconnect();
