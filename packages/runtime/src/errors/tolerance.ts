@@ -45,6 +45,8 @@ export interface ToleranceConfig {
   'errors.log.include.messages': boolean;
 }
 
+export type ExecResult<T> = { ok: true; value: T } | { ok: false };
+
 export class ToleranceExceededError extends ConnectException {
   constructor(cause: Error) {
     super('Tolerance exceeded in error handler', { cause });
@@ -100,12 +102,13 @@ export class RetryWithToleranceOperator {
    * Synchronous fast path: runs op once; only on failure does it go async for retries and reports.
    * Returns {ok:false} when the record should be skipped; throws when tolerance is exceeded.
    */
-  async execute<T>(
+  execute<T>(
     stage: Stage,
     className: string,
     op: () => T,
     context: Omit<ProcessingContext, 'stage' | 'className' | 'error' | 'attempts'> = {},
-  ): Promise<{ ok: true; value: T } | { ok: false }> {
+  ): ExecResult<T> | Promise<ExecResult<T>> {
+    // Synchronous on success: the record path pays for a promise only when something failed.
     try {
       return { ok: true, value: op() };
     } catch (first) {

@@ -269,7 +269,14 @@ export class WorkerSinkTask extends WorkerTask {
     this.#rawByOrigin = new Map(raw.map((r) => [`${r.topic}:${r.partition}:${r.offset}`, r]));
     const records: SinkRecord[] = [];
     for (const r of raw) {
-      const rec = await this.#convertAndTransform(r);
+      // Fast path without the error handler's bookkeeping; on any failure the record is processed
+      // again from the start under errors.* (converters and transforms are pure functions of it).
+      let rec: SinkRecord | null;
+      try {
+        rec = this.#convertAndTransformFast(r);
+      } catch {
+        rec = await this.#convertAndTransform(r);
+      }
       if (rec) records.push(rec);
     }
     for (;;) {
@@ -296,6 +303,34 @@ export class WorkerSinkTask extends WorkerTask {
       if (this.#assigned.has(k)) this.#current.set(k, { topic: r.topic, partition: r.partition, offset: r.offset + 1 });
     }
     this.#rawByOrigin = new Map();
+  }
+
+  #convertAndTransformFast(r: RawRecord): SinkRecord | null {
+    const c = this.deps.converters;
+    const headers = new Headers();
+    for (const [k, v] of r.headers) {
+      const sv = c.header.toConnectHeader(r.topic, k, v);
+      headers.add(k, sv.value, sv.schema);
+    }
+    const key = c.key.toConnectData(r.topic, headers, r.key);
+    const value = c.value.toConnectData(r.topic, headers, r.value);
+    let record: ConnectRecord | null = new SinkRecord({
+      topic: r.topic,
+      kafkaPartition: r.partition,
+      kafkaOffset: r.offset,
+      keySchema: key.schema,
+      key: key.value,
+      valueSchema: value.schema,
+      value: value.value,
+      timestamp: r.timestamp >= 0 ? r.timestamp : null,
+      timestampType: r.timestamp >= 0 ? 'CreateTime' : 'NoTimestampType',
+      headers,
+    });
+    for (const stage of this.deps.transforms.stages) {
+      record = TransformationChain.applyStage(stage, record);
+      if (!record) return null;
+    }
+    return record as SinkRecord;
   }
 
   async #convertAndTransform(r: RawRecord): Promise<SinkRecord | null> {

@@ -250,12 +250,13 @@ export class WorkerSourceTask extends WorkerTask {
       };
       let record: ConnectRecord | null = original;
       for (const stage of this.deps.transforms.stages) {
-        const r = await tol.execute(
+        let r = tol.execute(
           'TRANSFORMATION',
           stage.className,
           () => TransformationChain.applyStage(stage, record!),
           ctx,
         );
+        if (r instanceof Promise) r = await r;
         record = r.ok ? r.value : null;
         if (!record) break;
       }
@@ -267,38 +268,46 @@ export class WorkerSourceTask extends WorkerTask {
       }
       const rec = record;
       const c = this.deps.converters;
-      const key = await tol.execute(
+      let key = tol.execute(
         'KEY_CONVERTER',
         c.keyClass,
         () => c.key.fromConnectData(rec.topic, rec.headers, rec.keySchema, rec.key),
         ctx,
       );
+      if (key instanceof Promise) key = await key;
       if (!key.ok) {
         this.#submitted.ack(sub);
         continue;
       }
-      const value = await tol.execute(
+      let value = tol.execute(
         'VALUE_CONVERTER',
         c.valueClass,
         () => c.value.fromConnectData(rec.topic, rec.headers, rec.valueSchema, rec.value),
         ctx,
       );
+      if (value instanceof Promise) value = await value;
       if (!value.ok) {
         this.#submitted.ack(sub);
         continue;
       }
-      const headers = await tol.execute(
+      let headers = tol.execute(
         'HEADER_CONVERTER',
         c.headerClass,
         () => this.convertHeadersToBytes(rec.topic, rec.headers),
         ctx,
       );
+      if (headers instanceof Promise) headers = await headers;
       if (!headers.ok) {
         this.#submitted.ack(sub);
         continue;
       }
       const keyBuf = toBuffer(key.value);
-      const partition = rec.kafkaPartition ?? (await this.#partitionFor(rec.topic, keyBuf));
+      const cached = this.#partitionCounts.get(rec.topic);
+      const partition =
+        rec.kafkaPartition ??
+        (cached !== undefined
+          ? this.#partitionOf(rec.topic, keyBuf, cached)
+          : await this.#partitionFor(rec.topic, keyBuf));
       out.push({
         msg: {
           topic: rec.topic,
@@ -323,6 +332,10 @@ export class WorkerSourceTask extends WorkerTask {
       count = await this.#partitionCount(topic);
       this.#partitionCounts.set(topic, count);
     }
+    return this.#partitionOf(topic, key, count);
+  }
+
+  #partitionOf(topic: string, key: Buffer | undefined, count: number): number {
     if (key) return (murmur2(key) & 0x7fffffff) % count;
     const next = ((this.#roundRobin.get(topic) ?? -1) + 1) % count;
     this.#roundRobin.set(topic, next);
@@ -375,7 +388,8 @@ export class WorkerSourceTask extends WorkerTask {
           offset: (base.get(k) ?? -1) + idx,
           timestamp: b.msg.timestamp !== undefined ? Number(b.msg.timestamp) : now,
         };
-        await this.#d.task.commitRecord(b.record, meta);
+        const done = this.#d.task.commitRecord(b.record, meta);
+        if (done instanceof Promise) await done;
       }
       this.counters.recordsWritten += batch.length;
     } catch (err) {
