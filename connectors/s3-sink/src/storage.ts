@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -225,28 +224,33 @@ export class S3Store implements ObjectStore {
   }
 
   /**
-   * Whether the store enforces If-None-Match: * on PutObject: writes a probe object twice and
-   * expects the second write to be refused. S3 does since 2024; some S3-compatible stores ignore it.
+   * Whether the store enforces If-None-Match: * on PutObject: writes a probe object, then writes it
+   * again conditionally and expects a refusal. S3 enforces it since 2024; some S3-compatible
+   * stores ignore it. The probe has one fixed, hidden name (readers skip dot files), so a task
+   * killed mid-probe leaves at most that one object, which the next probe reuses and deletes.
    */
   async probeConditionalWrites(prefix: string): Promise<boolean> {
-    const key = `${prefix}.tributary-probe-${randomUUID()}`;
-    const put = () =>
+    const key = `${prefix}.tributary-conditional-write-probe`;
+    const put = (conditional: boolean) =>
       this.client.send(
-        new PutObjectCommand({ Bucket: this.opts.bucket, Key: key, Body: new Uint8Array(0), IfNoneMatch: '*' }),
+        new PutObjectCommand({
+          Bucket: this.opts.bucket,
+          Key: key,
+          Body: new Uint8Array(0),
+          ...(conditional ? { IfNoneMatch: '*' } : {}),
+        }),
       );
     try {
-      await this.retry('PUT probe', put);
+      await this.retry('PUT probe', () => put(false));
       try {
-        await put();
+        await put(true);
         return false;
       } catch (e) {
         if (isPreconditionFailed(e)) return true;
-        return false;
+        const status = statusOf(e);
+        if (status === 501 || status === 400) return false;
+        throw e;
       }
-    } catch (e) {
-      const status = statusOf(e);
-      if (status === 501 || status === 400) return false;
-      throw e;
     } finally {
       await this.delete(key).catch(() => undefined);
     }
