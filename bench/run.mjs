@@ -8,7 +8,7 @@ import { kafkaBrokers, servicesUp } from '@tributary/testkit';
 import { exportEndpoints } from '@tributary/testkit';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const wanted = new Set((process.env.BENCH ?? 'runtime,cdc,s3').split(',').map((s) => s.trim()));
+const wanted = new Set((process.env.BENCH ?? 'runtime,cluster,cdc,s3').split(',').map((s) => s.trim()));
 
 const endpoints = await servicesUp();
 exportEndpoints(endpoints);
@@ -17,6 +17,10 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 if (wanted.has('runtime')) {
   const { runRuntimeBench } = await import('./runtime.mjs');
   await runRuntimeBench(kafkaBrokers(endpoints));
+}
+if (wanted.has('cluster')) {
+  const { runClusterBench } = await import('./cluster.mjs');
+  await runClusterBench(kafkaBrokers(endpoints));
 }
 for (const [name, file] of [
   ['cdc', 'cdc/index.mjs'],
