@@ -37,6 +37,8 @@ export interface DistributedHerderOptions extends HerderOptions {
 
 const SIGNATURE_ALGORITHM = 'HmacSHA256';
 const SESSION_KEY_TTL_MS = 60 * 60 * 1000;
+/** How long a write waits for a rebalance in progress before answering 409. */
+const REBALANCE_WAIT_MS = 3000;
 
 /** Signs an internal request body with the cluster's session key (X-Connect-Authorization). */
 export function signRequest(key: string, body: string): string {
@@ -218,10 +220,15 @@ export class DistributedHerder extends WorkerHerder {
   // ------------------------------------------------------------------ forwarding
 
   /**
-   * The leader writes whenever it is asked (it is the config topic's only writer); a follower can
-   * forward only once it knows the leader, so during a rebalance it answers 409 at once.
+   * The leader writes whenever it is asked (it is the config topic's only writer). A follower can
+   * forward only once it knows the leader: during a rebalance it waits a moment (a join usually
+   * completes within a second or two, e.g. right after the worker starts) and then answers 409.
    */
-  #requireStable(): void {
+  async #requireStable(): Promise<void> {
+    const deadline = Date.now() + REBALANCE_WAIT_MS;
+    while (!this.isLeader() && (this.#rebalancing || !this.#leaderUrl) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
     if (this.isLeader()) return;
     if (this.#rebalancing) throw new RebalanceNeededError();
     if (!this.#leaderUrl) {
@@ -262,7 +269,7 @@ export class DistributedHerder extends WorkerHerder {
     config: Record<string, string>,
     options: { allowReplace: boolean; initialState?: TargetState },
   ): Promise<PutConfigResult> {
-    this.#requireStable();
+    await this.#requireStable();
     if (this.isLeader()) return super.putConnectorConfig(name, config, options);
     if (!options.allowReplace) {
       // The REST API names target states RUNNING/PAUSED/STOPPED.
@@ -280,43 +287,43 @@ export class DistributedHerder extends WorkerHerder {
   }
 
   override async patchConnectorConfig(name: string, patch: Record<string, string | null>): Promise<ConnectorInfo> {
-    this.#requireStable();
+    await this.#requireStable();
     if (this.isLeader()) return super.patchConnectorConfig(name, patch);
     return this.#forward<ConnectorInfo>('PATCH', `/connectors/${this.#enc(name)}/config`, patch);
   }
 
   override async deleteConnector(name: string): Promise<void> {
-    this.#requireStable();
+    await this.#requireStable();
     if (this.isLeader()) return super.deleteConnector(name);
     await this.#forward('DELETE', `/connectors/${this.#enc(name)}`);
   }
 
   override async pauseConnector(name: string): Promise<void> {
-    this.#requireStable();
+    await this.#requireStable();
     if (this.isLeader()) return super.pauseConnector(name);
     await this.#forward('PUT', `/connectors/${this.#enc(name)}/pause`);
   }
 
   override async resumeConnector(name: string): Promise<void> {
-    this.#requireStable();
+    await this.#requireStable();
     if (this.isLeader()) return super.resumeConnector(name);
     await this.#forward('PUT', `/connectors/${this.#enc(name)}/resume`);
   }
 
   override async stopConnector(name: string): Promise<void> {
-    this.#requireStable();
+    await this.#requireStable();
     if (this.isLeader()) return super.stopConnector(name);
     await this.#forward('PUT', `/connectors/${this.#enc(name)}/stop`);
   }
 
   override async alterConnectorOffsets(name: string, offsets: ConnectorOffset[]): Promise<{ message: string }> {
-    this.#requireStable();
+    await this.#requireStable();
     if (this.isLeader()) return super.alterConnectorOffsets(name, offsets);
     return this.#forward('PATCH', `/connectors/${this.#enc(name)}/offsets`, { offsets });
   }
 
   override async resetConnectorOffsets(name: string): Promise<{ message: string }> {
-    this.#requireStable();
+    await this.#requireStable();
     if (this.isLeader()) return super.resetConnectorOffsets(name);
     return this.#forward('DELETE', `/connectors/${this.#enc(name)}/offsets`);
   }
@@ -326,7 +333,7 @@ export class DistributedHerder extends WorkerHerder {
    * connector and task restarts its own; the leader answers with the RESTARTING view.
    */
   override async restartConnector(name: string, request: RestartRequest): Promise<ConnectorStateInfo | null> {
-    this.#requireStable();
+    await this.#requireStable();
     if (!this.isLeader()) {
       const qs = `includeTasks=${request.includeTasks}&onlyFailed=${request.onlyFailed}`;
       return this.#forward<ConnectorStateInfo | null>('POST', `/connectors/${this.#enc(name)}/restart?${qs}`);
@@ -359,7 +366,7 @@ export class DistributedHerder extends WorkerHerder {
   }
 
   override async restartTask(name: string, task: number): Promise<void> {
-    this.#requireStable();
+    await this.#requireStable();
     const configs = (await this.taskConfigs(name)).length;
     if (task < 0 || task >= configs) throw new NotFoundError(`Task ${name}-${task} not found`);
     if (this.isTaskAssigned({ connector: name, task })) return super.restartTask(name, task);
