@@ -15,6 +15,8 @@ export async function run(args: string[]): Promise<number> {
   const port = Number(
     args.find((a) => a.startsWith('--port='))?.slice('--port='.length) ?? process.env.TRIBUTARY_DEV_PORT ?? 8083,
   );
+  // The quick start speaks to a person: worker logs only when something is wrong (TRIBUTARY_LOG_LEVEL overrides).
+  process.env.TRIBUTARY_LOG_LEVEL ??= 'warn';
   process.stdout.write('Starting services (first run downloads Kafka from Maven Central)...\n');
   const endpoints = await servicesUp();
   const dir = path.join(repoRoot(), '.tributary', 'dev');
