@@ -1,5 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { connectorProps, field, lsnValue, rowOf, slotPosition, TaskHarness, type TestDb, testDatabase } from './harness.js';
+import {
+  connectorProps,
+  field,
+  lsnValue,
+  rowOf,
+  slotPosition,
+  TaskHarness,
+  type TestDb,
+  testDatabase,
+} from './harness.js';
 
 const cleanup: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -53,7 +62,9 @@ describe('crash recovery', () => {
     const duplicates = all.length - new Set(all).size;
     expect(duplicates).toBe(15);
     expect(ids(h2)[0]).toBe(16);
-    process.stderr.write(`[crash after send] ${duplicates} duplicates = the uncommitted tail (30 sent, 15 committed)\n`);
+    process.stderr.write(
+      `[crash after send] ${duplicates} duplicates = the uncommitted tail (30 sent, 15 committed)\n`,
+    );
   });
 
   it('crash after the offset commit, before the LSN flush: the server replays, the connector skips what Kafka has', async () => {

@@ -7,7 +7,10 @@ afterEach(async () => {
   while (cleanup.length) await cleanup.pop()!();
 });
 
-const fieldsOf = (r: SourceRecord) => ((r.value as Struct).schema.field('after')!.schema.fields ?? []).map((f) => `${f.name}:${f.schema.type}${f.schema.optional ? '?' : ''}`);
+const fieldsOf = (r: SourceRecord) =>
+  ((r.value as Struct).schema.field('after')!.schema.fields ?? []).map(
+    (f) => `${f.name}:${f.schema.type}${f.schema.optional ? '?' : ''}`,
+  );
 
 describe('mid-stream DDL', () => {
   it('follows added, dropped and retyped columns from the Relation messages', async () => {
@@ -20,7 +23,7 @@ describe('mid-stream DDL', () => {
     await h.start();
     await h.waitFor(() => h.changes().length === 1, 'snapshot');
     await db.sql("INSERT INTO p VALUES (2, 'before ddl')");
-    await db.sql("ALTER TABLE p ADD COLUMN b int NOT NULL DEFAULT 7, ADD COLUMN c timestamptz");
+    await db.sql('ALTER TABLE p ADD COLUMN b int NOT NULL DEFAULT 7, ADD COLUMN c timestamptz');
     await db.sql("INSERT INTO p VALUES (3, 'added', 8, '2024-01-02 03:04:05+00')");
     await db.sql('UPDATE p SET a = $1 WHERE id = 2', ['old row, new schema']);
     await db.sql('ALTER TABLE p DROP COLUMN a');

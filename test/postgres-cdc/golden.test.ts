@@ -65,7 +65,8 @@ function normalize(json: unknown): unknown {
   if (payload && typeof payload === 'object') {
     for (const k of VOLATILE_ENVELOPE) if (k in payload) payload[k] = '<volatile>';
     const source = payload.source as Record<string, unknown> | undefined;
-    if (source) for (const k of VOLATILE_SOURCE) if (source[k] !== null && source[k] !== undefined) source[k] = '<volatile>';
+    if (source)
+      for (const k of VOLATILE_SOURCE) if (source[k] !== null && source[k] !== undefined) source[k] = '<volatile>';
     const after = payload.after as Record<string, unknown> | null | undefined;
     // Column defaults evaluated at insert time (gen_random_uuid(), now()) differ per run.
     if (after && typeof after.u === 'string') after.u = '<volatile>';
@@ -80,7 +81,8 @@ function stringifyExact(v: unknown, indent = ''): string {
   if (v === null || v === undefined) return 'null';
   if (typeof v === 'bigint' || v instanceof LosslessNumber) return v.toString();
   if (typeof v !== 'object') return JSON.stringify(v);
-  if (Array.isArray(v)) return v.length === 0 ? '[]' : `[\n${v.map((x) => next + stringifyExact(x, next)).join(',\n')}\n${indent}]`;
+  if (Array.isArray(v))
+    return v.length === 0 ? '[]' : `[\n${v.map((x) => next + stringifyExact(x, next)).join(',\n')}\n${indent}]`;
   const entries = Object.entries(v as Record<string, unknown>);
   if (entries.length === 0) return '{}';
   return `{\n${entries.map(([k, x]) => `${next}${JSON.stringify(k)}: ${stringifyExact(x, next)}`).join(',\n')}\n${indent}}`;
@@ -91,7 +93,8 @@ function serialize(records: SourceRecord[]): unknown[] {
   keys.configure({ 'schemas.enable': 'true' }, true);
   const values = new JsonConverter();
   values.configure({ 'schemas.enable': 'true' }, false);
-  const text = (b: Uint8Array | null): JsonValue => (b === null ? null : parseJsonExact(Buffer.from(b).toString('utf8')));
+  const text = (b: Uint8Array | null): JsonValue =>
+    b === null ? null : parseJsonExact(Buffer.from(b).toString('utf8'));
   return records.map((r) => ({
     topic: r.topic,
     key: text(keys.fromConnectData(r.topic, r.headers, r.keySchema, r.key)),
@@ -114,7 +117,8 @@ describe('golden file: Debezium JSON of a fixed SQL script', () => {
     const events = serialize(h.records);
     if (process.env.UPDATE_GOLDEN === '1' || !existsSync(GOLDEN)) {
       writeFileSync(GOLDEN, `${stringifyExact(events)}\n`);
-      if (process.env.UPDATE_GOLDEN !== '1') throw new Error(`Golden file was missing; wrote ${GOLDEN} — review and commit it`);
+      if (process.env.UPDATE_GOLDEN !== '1')
+        throw new Error(`Golden file was missing; wrote ${GOLDEN} — review and commit it`);
     }
     const golden = parseJsonExact(readFileSync(GOLDEN, 'utf8')) as unknown[];
     expect(events.length).toBe(golden.length);

@@ -27,21 +27,33 @@ describe('snapshot → stream handoff', () => {
       while (!stop) {
         await w.query('BEGIN');
         await w.query('INSERT INTO acct VALUES ($1, 0, 0)', [nextId++]);
-        await w.query('UPDATE acct SET balance = balance - 1, touched = touched + 1 WHERE id = $1', [1 + (updates % 60000)]);
+        await w.query('UPDATE acct SET balance = balance - 1, touched = touched + 1 WHERE id = $1', [
+          1 + (updates % 60000),
+        ]);
         await w.query('COMMIT');
         updates++;
       }
     })();
 
     await new Promise((r) => setTimeout(r, 200));
-    const h = new TaskHarness(connectorProps(db, { 'snapshot.max.threads': '2', 'max.batch.size': '4096', 'max.queue.size': '16384' }));
+    const h = new TaskHarness(
+      connectorProps(db, { 'snapshot.max.threads': '2', 'max.batch.size': '4096', 'max.queue.size': '16384' }),
+    );
     cleanup.push(() => h.stop());
     await h.start();
-    await h.waitFor(() => h.records.some((r) => (field(r, 'source') as Struct).get('snapshot') === 'last'), 'end of snapshot', 90_000);
+    await h.waitFor(
+      () => h.records.some((r) => (field(r, 'source') as Struct).get('snapshot') === 'last'),
+      'end of snapshot',
+      90_000,
+    );
     await new Promise((r) => setTimeout(r, 1000));
     stop = true;
     await writing;
-    const finalRows = (await db.sql('SELECT id, balance, touched FROM acct ORDER BY id')).rows as Array<{ id: number; balance: string; touched: number }>;
+    const finalRows = (await db.sql('SELECT id, balance, touched FROM acct ORDER BY id')).rows as Array<{
+      id: number;
+      balance: string;
+      touched: number;
+    }>;
     const want = new Map(finalRows.map((r) => [r.id, { balance: Number(r.balance), touched: r.touched }]));
 
     // Replay the events into a table image: every update must continue exactly where the image
@@ -75,7 +87,10 @@ describe('snapshot → stream handoff', () => {
     await h.waitFor(
       () => {
         apply();
-        return image.size === want.size && [...want].every(([id, v]) => image.get(id)?.touched === v.touched && image.get(id)?.balance === v.balance);
+        return (
+          image.size === want.size &&
+          [...want].every(([id, v]) => image.get(id)?.touched === v.touched && image.get(id)?.balance === v.balance)
+        );
       },
       'the event image to match the table',
       90_000,

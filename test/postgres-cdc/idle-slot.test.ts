@@ -22,13 +22,18 @@ describe('idle slot advancing', () => {
     cleanup.push(() => db.close());
     await db.sql('CREATE TABLE captured (id int PRIMARY KEY)');
     await db.sql('CREATE TABLE noise (id serial PRIMARY KEY, v text)');
-    const props = connectorProps(db, { 'snapshot.mode': 'no_data', 'table.include.list': 'public\\.captured', 'status.update.interval.ms': '500' });
+    const props = connectorProps(db, {
+      'snapshot.mode': 'no_data',
+      'table.include.list': 'public\\.captured',
+      'status.update.interval.ms': '500',
+    });
     const h = new TaskHarness(props);
     cleanup.push(() => h.stop());
     await h.start();
     const slot = props['slot.name']!;
     const start = lsnValue((await slotPosition(db, slot))!.confirmed!);
-    for (let i = 0; i < 20; i++) await db.sql(`INSERT INTO noise (v) SELECT repeat('x', 1000) FROM generate_series(1, 100)`);
+    for (let i = 0; i < 20; i++)
+      await db.sql(`INSERT INTO noise (v) SELECT repeat('x', 1000) FROM generate_series(1, 100)`);
     const walNow = lsnValue(((await db.sql('SELECT pg_current_wal_lsn()::text AS l')).rows[0] as { l: string }).l);
     const moved = await confirmedAfter(async () => (await slotPosition(db, slot))!.confirmed, start);
     expect(h.count).toBe(0);
@@ -53,7 +58,9 @@ describe('idle slot advancing', () => {
     const afterCommit = lsnValue((await slotPosition(db, slot))!.confirmed!);
     await db.sql('INSERT INTO noise SELECT generate_series(1, 1000)');
     const walNow = lsnValue(((await db.sql('SELECT pg_current_wal_lsn()::text AS l')).rows[0] as { l: string }).l);
-    expect(await confirmedAfter(async () => (await slotPosition(db, slot))!.confirmed, walNow - 1n)).toBeGreaterThan(afterCommit);
+    expect(await confirmedAfter(async () => (await slotPosition(db, slot))!.confirmed, walNow - 1n)).toBeGreaterThan(
+      afterCommit,
+    );
     expect(h.count).toBe(1);
   });
 
@@ -75,9 +82,14 @@ describe('idle slot advancing', () => {
     const hb = h.records.filter((r) => r.topic === '__debezium-heartbeat.srv');
     expect(hb[0]!.keySchema!.name).toBe('io.debezium.connector.common.ServerNameKey');
     expect(hb[0]!.valueSchema!.name).toBe('io.debezium.connector.common.Heartbeat');
-    expect(Number(((await db.sql('SELECT count(*) AS n FROM hb')).rows[0] as { n: string }).n)).toBeGreaterThanOrEqual(3);
+    expect(Number(((await db.sql('SELECT count(*) AS n FROM hb')).rows[0] as { n: string }).n)).toBeGreaterThanOrEqual(
+      3,
+    );
     const before = lsnValue((await slotPosition(db, props['slot.name']!))!.confirmed!);
-    await h.waitFor(() => BigInt(h.records.at(-1)!.sourceOffset!.lsn_commit as number) > before, 'heartbeat offsets moving');
+    await h.waitFor(
+      () => BigInt(h.records.at(-1)!.sourceOffset!.lsn_commit as number) > before,
+      'heartbeat offsets moving',
+    );
     await h.commitAll();
     expect(lsnValue((await slotPosition(db, props['slot.name']!))!.confirmed!)).toBeGreaterThan(before);
   });

@@ -13,7 +13,9 @@ describe('a 1M-row transaction', () => {
     const db = await testDatabase('pgcdc_bigtx');
     cleanup.push(() => db.close());
     await db.sql('CREATE TABLE big (id int PRIMARY KEY, payload text NOT NULL, n bigint)');
-    const h = new TaskHarness(connectorProps(db, { 'snapshot.mode': 'no_data', 'max.batch.size': '4096', 'max.queue.size': '8192' }));
+    const h = new TaskHarness(
+      connectorProps(db, { 'snapshot.mode': 'no_data', 'max.batch.size': '4096', 'max.queue.size': '8192' }),
+    );
     h.keep = false;
     let expected = 1;
     let outOfOrder = 0;
@@ -53,6 +55,8 @@ describe('a 1M-row transaction', () => {
     // The whole transaction is covered once its last event is committed.
     await h.commitAll();
     await new Promise((r) => setTimeout(r, 300));
-    expect(lsnValue((await slotPosition(db, h.props['slot.name']!))!.confirmed!)).toBeGreaterThanOrEqual(BigInt(commitLsn as number));
+    expect(lsnValue((await slotPosition(db, h.props['slot.name']!))!.confirmed!)).toBeGreaterThanOrEqual(
+      BigInt(commitLsn as number),
+    );
   }, 300_000);
 });

@@ -36,7 +36,13 @@ describe('replica identity × operations', () => {
       const full = identity === 'FULL';
       expect(got).toEqual([
         { op: 'c', key: { id: 1 }, before: null, after: { id: 1, name: 'apple', qty: 3 }, headers: [] },
-        { op: 'u', key: { id: 1 }, before: full ? { id: 1, name: 'apple', qty: 3 } : null, after: { id: 1, name: 'apple', qty: 4 }, headers: [] },
+        {
+          op: 'u',
+          key: { id: 1 },
+          before: full ? { id: 1, name: 'apple', qty: 3 } : null,
+          after: { id: 1, name: 'apple', qty: 4 },
+          headers: [],
+        },
         // The key changed: delete of the old key (+ tombstone), create of the new one.
         {
           op: 'd',
@@ -46,15 +52,29 @@ describe('replica identity × operations', () => {
           headers: [['__debezium.newkey', { id: 2 }]],
         },
         { op: 'tombstone', key: { id: 1 }, before: undefined, after: undefined, headers: [] },
-        { op: 'c', key: { id: 2 }, before: null, after: { id: 2, name: 'apple', qty: 4 }, headers: [['__debezium.oldkey', { id: 1 }]] },
-        { op: 'd', key: { id: 2 }, before: full ? { id: 2, name: 'apple', qty: 4 } : { id: 2, name: '', qty: null }, after: null, headers: [] },
+        {
+          op: 'c',
+          key: { id: 2 },
+          before: null,
+          after: { id: 2, name: 'apple', qty: 4 },
+          headers: [['__debezium.oldkey', { id: 1 }]],
+        },
+        {
+          op: 'd',
+          key: { id: 2 },
+          before: full ? { id: 2, name: 'apple', qty: 4 } : { id: 2, name: '', qty: null },
+          after: null,
+          headers: [],
+        },
         { op: 'tombstone', key: { id: 2 }, before: undefined, after: undefined, headers: [] },
         { op: 'c', key: { id: 3 }, before: null, after: { id: 3, name: 'pear', qty: null }, headers: [] },
         { op: 't', key: null, before: null, after: null, headers: [] },
       ]);
       const t = h.records.at(-1)!;
       expect(t.topic).toBe('srv.public.item');
-      expect(((field(t, 'source') as Struct).get('table') as string) + (field(t, 'source') as Struct).get('schema')).toBe('itempublic');
+      expect(
+        ((field(t, 'source') as Struct).get('table') as string) + (field(t, 'source') as Struct).get('schema'),
+      ).toBe('itempublic');
     });
   }
 
@@ -63,7 +83,9 @@ describe('replica identity × operations', () => {
     cleanup.push(() => db.close());
     await db.sql('CREATE TABLE log (at int, msg text)');
     await db.sql('CREATE TABLE log2 (at int, msg text)');
-    const h = new TaskHarness(connectorProps(db, { 'snapshot.mode': 'no_data', 'message.key.columns': 'public.log2:msg' }));
+    const h = new TaskHarness(
+      connectorProps(db, { 'snapshot.mode': 'no_data', 'message.key.columns': 'public.log2:msg' }),
+    );
     cleanup.push(() => h.stop());
     await h.start();
     await db.sql("INSERT INTO log VALUES (1, 'a')");

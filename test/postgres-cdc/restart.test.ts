@@ -12,7 +12,9 @@ describe('Postgres going away mid-stream', () => {
     const db = await testDatabase('pgcdc_restart');
     cleanup.push(() => db.close());
     await db.sql('CREATE TABLE r (id int PRIMARY KEY)');
-    const h = new TaskHarness(connectorProps(db, { 'snapshot.mode': 'no_data', 'retriable.restart.connector.wait.ms': '500' }));
+    const h = new TaskHarness(
+      connectorProps(db, { 'snapshot.mode': 'no_data', 'retriable.restart.connector.wait.ms': '500' }),
+    );
     cleanup.push(() => h.stop());
     await h.start();
 
@@ -58,12 +60,18 @@ describe('Postgres going away mid-stream', () => {
     await check.connect();
     cleanup.push(() => check.end());
     const committed = Number(((await check.query('SELECT count(*) AS n FROM r')).rows[0] as { n: string }).n);
-    await h.waitFor(() => new Set(h.changes().map((r) => rowOf(r, 'after')!.id)).size >= committed, `all ${committed} rows`, 60_000);
+    await h.waitFor(
+      () => new Set(h.changes().map((r) => rowOf(r, 'after')!.id)).size >= committed,
+      `all ${committed} rows`,
+      60_000,
+    );
     const got = h.changes().map((r) => rowOf(r, 'after')!.id as number);
     const rows = ((await check.query('SELECT id FROM r ORDER BY id')).rows as Array<{ id: number }>).map((r) => r.id);
     expect([...new Set(got)].sort((a, b) => a - b)).toEqual(rows);
     expect(h.error).toBeNull();
     expect(got.length).toBeGreaterThan(during);
-    process.stderr.write(`[restart] ${rows.length} rows, ${got.length - new Set(got).size} duplicates after reconnect\n`);
+    process.stderr.write(
+      `[restart] ${rows.length} rows, ${got.length - new Set(got).size} duplicates after reconnect\n`,
+    );
   }, 120_000);
 });

@@ -7,7 +7,7 @@ afterEach(async () => {
   while (cleanup.length) await cleanup.pop()!();
 });
 
-const marker = (r: { value: unknown }) => ((field(r as never, 'source') as Struct).get('snapshot') as string);
+const marker = (r: { value: unknown }) => (field(r as never, 'source') as Struct).get('snapshot') as string;
 
 async function db3(prefix: string): Promise<TestDb> {
   const db = await testDatabase(prefix);
@@ -77,7 +77,9 @@ describe('snapshots', () => {
 
   it('initial_only stops after the snapshot; always snapshots on every start', async () => {
     const db = await db3('pgcdc_snap_modes');
-    const only = new TaskHarness(connectorProps(db, { 'snapshot.mode': 'initial_only', 'table.include.list': 'public\\.b' }));
+    const only = new TaskHarness(
+      connectorProps(db, { 'snapshot.mode': 'initial_only', 'table.include.list': 'public\\.b' }),
+    );
     cleanup.push(() => only.stop());
     await only.start();
     await only.waitFor(() => only.changes().length === 3, 'snapshot of b');
@@ -132,6 +134,10 @@ describe('snapshots', () => {
     await h.waitFor(() => h.changes().length === 2, 'the overridden snapshot');
     await db.sql('INSERT INTO b VALUES (10)');
     await h.waitFor(() => h.changes().length === 3, 'b still streams');
-    expect(h.changes().map((r) => `${r.topic}:${rowOf(r, 'after')!.id}`)).toEqual(['srv.public.a:1', 'srv.public.a:2', 'srv.public.b:10']);
+    expect(h.changes().map((r) => `${r.topic}:${rowOf(r, 'after')!.id}`)).toEqual([
+      'srv.public.a:1',
+      'srv.public.a:2',
+      'srv.public.b:10',
+    ]);
   });
 });

@@ -58,7 +58,9 @@ describe('TOAST', () => {
     const db = await testDatabase('pgcdc_toast_hex');
     cleanup.push(() => db.close());
     await db.sql('CREATE TABLE doc (id int PRIMARY KEY, n int, data bytea)');
-    const h = new TaskHarness(connectorProps(db, { 'snapshot.mode': 'no_data', 'unavailable.value.placeholder': 'hex:deadbeef' }));
+    const h = new TaskHarness(
+      connectorProps(db, { 'snapshot.mode': 'no_data', 'unavailable.value.placeholder': 'hex:deadbeef' }),
+    );
     cleanup.push(() => h.stop());
     await h.start();
     await db.sql('INSERT INTO doc VALUES (1, 1, $1)', [randomBytes(20_000)]);

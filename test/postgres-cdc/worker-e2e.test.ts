@@ -36,7 +36,15 @@ async function startWorker(props: Record<string, string>): Promise<ConnectRuntim
 
 interface Event {
   key: { payload: Record<string, unknown> } | null;
-  value: { schema: { name: string }; payload: { op: string; before: Record<string, unknown> | null; after: Record<string, unknown> | null; source: Record<string, unknown> } } | null;
+  value: {
+    schema: { name: string };
+    payload: {
+      op: string;
+      before: Record<string, unknown> | null;
+      after: Record<string, unknown> | null;
+      source: Record<string, unknown>;
+    };
+  } | null;
 }
 
 /** Reads a topic from the beginning with kafkajs (the independent client) until `until` holds. */
@@ -87,7 +95,9 @@ describe('through a worker into Kafka', () => {
     cleanup.push(() => rt.stop());
     const connector = { ...connectorProps(db, { 'topic.prefix': prefix }), 'tasks.max': '1' };
     await rt.herder.putConnectorConfig('pg', connector, { allowReplace: false });
-    await eventually(async () => (await rt.herder.connectorStatus('pg')).tasks[0]?.state === 'RUNNING', { what: 'task running' });
+    await eventually(async () => (await rt.herder.connectorStatus('pg')).tasks[0]?.state === 'RUNNING', {
+      what: 'task running',
+    });
     await db.sql("INSERT INTO orders VALUES (2, 'stream', 2)");
     await db.sql('UPDATE orders SET qty = 3 WHERE id = 2');
     await db.sql('DELETE FROM orders WHERE id = 1');
@@ -96,7 +106,14 @@ describe('through a worker into Kafka', () => {
     expect(first.map((e) => e.value?.payload.op ?? 'tombstone')).toEqual(['r', 'c', 'u', 'd', 'tombstone']);
     expect(first[0]!.value!.schema.name).toBe(`${topic}.Envelope`);
     expect(first[1]!.value!.payload.after).toEqual({ id: 2, item: 'stream', qty: 2 });
-    expect(first[1]!.value!.payload.source).toMatchObject({ connector: 'postgresql', name: prefix, db: db.name, schema: 'public', table: 'orders', snapshot: 'false' });
+    expect(first[1]!.value!.payload.source).toMatchObject({
+      connector: 'postgresql',
+      name: prefix,
+      db: db.name,
+      schema: 'public',
+      table: 'orders',
+      snapshot: 'false',
+    });
     expect(first[4]!.key!.payload).toEqual({ id: 1 });
 
     // Offsets in the offset topic under Debezium's partition and keys; the slot follows them.
@@ -109,12 +126,23 @@ describe('through a worker into Kafka', () => {
     );
     const offsets = (await rt.herder.connectorOffsets('pg')).offsets;
     expect(offsets[0]!.partition).toEqual({ server: prefix });
-    expect(Object.keys(offsets[0]!.offset as object).sort()).toEqual(['event_serial_no', 'lsn', 'lsn_commit', 'lsn_proc', 'messageType', 'ts_usec', 'txId']);
+    expect(Object.keys(offsets[0]!.offset as object).sort()).toEqual([
+      'event_serial_no',
+      'lsn',
+      'lsn_commit',
+      'lsn_proc',
+      'messageType',
+      'ts_usec',
+      'txId',
+    ]);
     const committedLsn = BigInt((offsets[0]!.offset as { lsn_commit: number }).lsn_commit);
-    await eventually(async () => {
-      const p = await slotPosition(db, connector['slot.name']);
-      return p?.confirmed && lsnValue(p.confirmed) >= committedLsn;
-    }, { what: 'slot confirmed to the committed offset' });
+    await eventually(
+      async () => {
+        const p = await slotPosition(db, connector['slot.name']);
+        return p?.confirmed && lsnValue(p.confirmed) >= committedLsn;
+      },
+      { what: 'slot confirmed to the committed offset' },
+    );
 
     // Graceful restart: everything was committed, nothing is sent twice.
     await rt.stop();

@@ -186,15 +186,16 @@ function int64Value(v: bigint): number | bigint {
 }
 
 export function sourceStruct(v: SourceValues): Struct {
-  const ms = v.tsMicros >= 0n ? v.tsMicros / 1000n : -((-v.tsMicros + 999n) / 1000n);
+  // µs since the epoch fit a double exactly until the year 2255; only ns need a bigint.
+  const us = Number(v.tsMicros);
   const s = new Struct(SOURCE_SCHEMA)
     .put('version', CONNECTOR_VERSION)
     .put('connector', 'postgresql')
     .put('name', v.serverName)
-    .put('ts_ms', int64Value(ms))
+    .put('ts_ms', Math.floor(us / 1000))
     .put('db', v.db)
-    .put('ts_us', int64Value(v.tsMicros))
-    .put('ts_ns', int64Value(v.tsMicros * 1000n))
+    .put('ts_us', us)
+    .put('ts_ns', v.tsMicros * 1000n)
     .put('schema', v.schema)
     .put('table', v.table)
     .put(
@@ -212,9 +213,9 @@ export function sourceStruct(v: SourceValues): Struct {
 }
 
 /** The connector's processing time: ms, µs and ns since the epoch (µs resolution). */
-export function processingTime(): { ms: number; us: number | bigint; ns: bigint } {
-  const us = BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000));
-  return { ms: Number(us / 1000n), us: int64Value(us), ns: us * 1000n };
+export function processingTime(): { ms: number; us: number; ns: bigint } {
+  const us = Math.round((performance.timeOrigin + performance.now()) * 1000);
+  return { ms: Math.floor(us / 1000), us, ns: BigInt(us) * 1000n };
 }
 
 export type Op = 'c' | 'u' | 'd' | 'r' | 't';

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { type Logger, SourceRecord, type SourcePartition } from '@tributary/api';
+import { type Logger, type SourceOffset, SourceRecord, type SourcePartition, type Struct } from '@tributary/api';
 import type pg from 'pg';
 import copyStreams from 'pg-copy-streams';
 import type { PostgresConfig } from './config.js';
@@ -62,6 +62,8 @@ class SnapshotEmitter {
   #firstTableIndex: number | null = null;
   #lastTableIndex = -1;
   #chain: Promise<void> = Promise.resolve();
+  /** Rows read in the same millisecond share one source struct and offset (both immutable). */
+  #cache: { ms: number; table: TableModel; marker: SnapshotMarker; source: Struct; offset: SourceOffset } | null = null;
   rows = 0;
 
   constructor(d: SnapshotDeps, consistentPoint: Lsn, txId: number | null) {
@@ -103,19 +105,31 @@ class SnapshotEmitter {
     else if (lastInTable) marker = 'last_in_data_collection';
     else if (h.firstInTable) marker = 'first_in_data_collection';
     else marker = 'true';
-    const tsMicros = BigInt(Date.now()) * 1000n;
-    const source = sourceStruct({
-      serverName: this.#d.config['topic.prefix'],
-      db: this.#d.db,
-      tsMicros,
-      snapshot: marker,
-      schema: h.table.id.schema,
-      table: h.table.id.table,
-      txId: this.#txId,
-      lsn: this.#consistentPoint,
-      lastCommitLsn: null,
-    });
-    const value = envelopeStruct(h.table.envelopeSchema, 'r', null, h.table.value(h.row), source, null);
+    const ms = Date.now();
+    let c = this.#cache;
+    if (!c || c.ms !== ms || c.table !== h.table || c.marker !== marker || lastOverall) {
+      const tsMicros = BigInt(ms) * 1000n;
+      const source = sourceStruct({
+        serverName: this.#d.config['topic.prefix'],
+        db: this.#d.db,
+        tsMicros,
+        snapshot: marker,
+        schema: h.table.id.schema,
+        table: h.table.id.table,
+        txId: this.#txId,
+        lsn: this.#consistentPoint,
+        lastCommitLsn: null,
+      });
+      const offset = snapshotOffset({
+        tsUsec: tsMicros,
+        txId: this.#txId,
+        lsn: this.#consistentPoint,
+        last: lastOverall,
+      });
+      c = { ms, table: h.table, marker, source, offset };
+      this.#cache = c;
+    }
+    const value = envelopeStruct(h.table.envelopeSchema, 'r', null, h.table.value(h.row), c.source, null);
     const record = new SourceRecord({
       topic: h.table.topic,
       keySchema: h.table.keySchema,
@@ -123,12 +137,7 @@ class SnapshotEmitter {
       valueSchema: h.table.envelopeSchema,
       value,
       sourcePartition: this.#d.partition,
-      sourceOffset: snapshotOffset({
-        tsUsec: tsMicros,
-        txId: this.#txId,
-        lsn: this.#consistentPoint,
-        last: lastOverall,
-      }),
+      sourceOffset: c.offset,
     });
     await this.#d.queue.push(record, 0);
     this.rows++;

@@ -311,8 +311,14 @@ export class PostgresSourceTask extends SourceTask {
     if (!slot) {
       conn = await ReplicationConnection.connect(this.#connect, this.#logger);
       this.#replication = conn;
-      const created = await conn.createSlot(c['slot.name'], { exportSnapshot: false, serverVersionNum: conn.serverVersionNum });
-      this.#logger.info({ slot: created.slotName, consistentPoint: formatLsn(created.consistentPoint) }, 'created replication slot');
+      const created = await conn.createSlot(c['slot.name'], {
+        exportSnapshot: false,
+        serverVersionNum: conn.serverVersionNum,
+      });
+      this.#logger.info(
+        { slot: created.slotName, consistentPoint: formatLsn(created.consistentPoint) },
+        'created replication slot',
+      );
       if (offset) {
         this.#logger.warn(
           { slot: created.slotName, consistentPoint: formatLsn(created.consistentPoint) },
