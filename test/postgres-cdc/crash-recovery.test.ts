@@ -8,6 +8,7 @@ import {
   TaskHarness,
   type TestDb,
   testDatabase,
+  waitForSlot,
 } from './harness.js';
 
 const cleanup: Array<() => Promise<void>> = [];
@@ -91,16 +92,9 @@ describe('crash recovery', () => {
     expect(ids(h2)).toEqual(Array.from({ length: 10 }, (_, i) => 31 + i));
     // Now commit: the slot moves past everything delivered.
     await h2.commitAll();
-    await h2.waitFor(() => true, '');
-    const flushed = await (async () => {
-      for (let i = 0; i < 50; i++) {
-        const p = await slotPosition(db, props['slot.name']!);
-        if (p?.confirmed && lsnValue(p.confirmed) > lsnValue(after!.confirmed!)) return p;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      return null;
-    })();
-    expect(flushed).not.toBeNull();
+    expect(await waitForSlot(db, props['slot.name']!, (c) => c > lsnValue(after!.confirmed!))).toBeGreaterThan(
+      lsnValue(after!.confirmed!),
+    );
     expect(field(h2.changes()[0]!, 'op')).toBe('c');
   });
 
@@ -116,10 +110,10 @@ describe('crash recovery', () => {
     // Records are polled but not committed: the slot stays where it was (keepalives do not move it).
     expect((await slotPosition(db, props['slot.name']!))!.confirmed).toBe(start!.confirmed);
     await h.commitThrough(15);
-    await new Promise((r) => setTimeout(r, 300));
-    const mid = (await slotPosition(db, props['slot.name']!))!.confirmed!;
-    // Mid second transaction: confirmed = end of the first transaction, not further.
-    expect(lsnValue(mid)).toBe(BigInt(h.committed!.lsn_commit as number));
-    expect(lsnValue(mid)).toBeLessThan(BigInt(h.records[19]!.sourceOffset!.lsn as number));
+    // Mid second transaction: confirmed = end of the first transaction, and it stays there.
+    const mid = await waitForSlot(db, props['slot.name']!, (c) => c === BigInt(h.committed!.lsn_commit as number));
+    await new Promise((r) => setTimeout(r, 1200));
+    expect(lsnValue((await slotPosition(db, props['slot.name']!))!.confirmed!)).toBe(mid);
+    expect(mid).toBeLessThan(BigInt(h.records[19]!.sourceOffset!.lsn as number));
   });
 });

@@ -211,3 +211,20 @@ export function rowOf(r: SourceRecord, which: 'before' | 'after'): Record<string
   const s = field(r, which) as { toJSON(): Record<string, unknown> } | null;
   return s ? s.toJSON() : null;
 }
+
+/** Polls the slot's confirmed_flush_lsn until `pred` holds (status updates reach the server asynchronously). */
+export async function waitForSlot(
+  db: TestDb,
+  slot: string,
+  pred: (confirmed: bigint) => boolean,
+  timeoutMs = 15_000,
+): Promise<bigint> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const p = await slotPosition(db, slot);
+    const c = p?.confirmed ? lsnValue(p.confirmed) : null;
+    if (c !== null && pred(c)) return c;
+    if (Date.now() > deadline) throw new Error(`slot ${slot} stayed at ${p?.confirmed ?? 'nothing'}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
