@@ -93,7 +93,7 @@ describe('through a worker into Kafka', () => {
     const props = workerProps(name);
     let rt = await startWorker(props);
     cleanup.push(() => rt.stop());
-    const connector = { ...connectorProps(db, { 'topic.prefix': prefix }), 'tasks.max': '1' };
+    const connector: Record<string, string> = { ...connectorProps(db, { 'topic.prefix': prefix }), 'tasks.max': '1' };
     await rt.herder.putConnectorConfig('pg', connector, { allowReplace: false });
     await eventually(async () => (await rt.herder.connectorStatus('pg')).tasks[0]?.state === 'RUNNING', {
       what: 'task running',
@@ -138,7 +138,7 @@ describe('through a worker into Kafka', () => {
     const committedLsn = BigInt((offsets[0]!.offset as { lsn_commit: number }).lsn_commit);
     await eventually(
       async () => {
-        const p = await slotPosition(db, connector['slot.name']);
+        const p = await slotPosition(db, connector['slot.name']!);
         return p?.confirmed && lsnValue(p.confirmed) >= committedLsn;
       },
       { what: 'slot confirmed to the committed offset' },
