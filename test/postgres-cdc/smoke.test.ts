@@ -1,6 +1,6 @@
 import type { Struct } from '@tributary/api';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connectorProps, TaskHarness, type TestDb, testDatabase } from './harness.js';
+import { connectorProps, slotPosition, TaskHarness, type TestDb, testDatabase } from './harness.js';
 
 const cleanup: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -8,12 +8,13 @@ afterEach(async () => {
 });
 
 describe('smoke', () => {
-  it('snapshots then streams', async () => {
+  it('snapshots, streams, and drops the slot on stop when asked', async () => {
     const db: TestDb = await testDatabase('pgcdc_smoke');
     cleanup.push(() => db.close());
     await db.sql('CREATE TABLE t (id int PRIMARY KEY, name text NOT NULL, n numeric(10,2))');
     await db.sql("INSERT INTO t VALUES (1, 'a', 1.5), (2, 'b', null)");
-    const h = new TaskHarness(connectorProps(db));
+    const props = connectorProps(db, { 'slot.drop.on.stop': 'true' });
+    const h = new TaskHarness(props);
     cleanup.push(() => h.stop());
     await h.start();
     await h.waitFor(() => h.changes().length >= 2, 'snapshot');
@@ -23,5 +24,9 @@ describe('smoke', () => {
     await h.waitFor(() => h.changes().length >= 5, 'stream');
     const ops = h.changes().map((r) => (r.value as Struct).get('op'));
     expect(ops).toEqual(['r', 'r', 'c', 'u', 'd']);
+    expect(await slotPosition(db, props['slot.name']!)).not.toBeNull();
+    await h.stop();
+    // slot.drop.on.stop: the slot goes with a graceful stop.
+    expect(await slotPosition(db, props['slot.name']!)).toBeNull();
   });
 });

@@ -2,7 +2,12 @@ import { Duplex } from 'node:stream';
 import { silentLogger } from '@tributary/api';
 import { describe, expect, it } from 'vitest';
 import { W } from './pgoutput/wire.test-support.js';
-import { type ReplicationConnection, ReplicationStream } from './replication.js';
+import {
+  type ReplicationConnection,
+  ReplicationSlotError,
+  ReplicationStream,
+  translateStartError,
+} from './replication.js';
 
 /** A CopyBoth stand-in: frames pushed by the test, status updates captured. */
 function fakeCopyBoth(): { duplex: Duplex; writes: Buffer[] } {
@@ -63,5 +68,25 @@ describe('ReplicationStream', () => {
       cb(Object.assign(new Error('replication slot "s" is active for PID 42'), { code: '55006' }));
     const stream = new ReplicationStream(conn, duplex, silentLogger, 60_000, 0n, 0n);
     await expect(stream.started()).rejects.toThrow(/is active for PID 42/);
+  });
+});
+
+describe('START_REPLICATION errors', () => {
+  const pgError = (message: string, code: string) => Object.assign(new Error(message), { code });
+
+  it('explains a slot in use, a missing slot and an invalidated slot', () => {
+    const inUse = translateStartError(pgError('replication slot "s1" is active for PID 4242', '55006'), 's1');
+    expect(inUse).toBeInstanceOf(ReplicationSlotError);
+    expect(inUse.message).toBe(
+      'Replication slot "s1" is in use by the walsender with PID 4242: another connector or client is streaming from it. Stop that consumer, or give this connector its own slot.name.',
+    );
+    expect(translateStartError(pgError('replication slot "s1" does not exist', '42704'), 's1').message).toMatch(
+      /does not exist/,
+    );
+    const lost = translateStartError(pgError('can no longer get changes from replication slot "s1"', '55000'), 's1');
+    expect(lost.message).toMatch(/was invalidated: the WAL it needs has been removed/);
+    expect(lost.message).toMatch(/snapshot.mode=when_needed/);
+    const other = new Error('boom');
+    expect(translateStartError(other, 's1')).toBe(other);
   });
 });

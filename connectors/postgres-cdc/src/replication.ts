@@ -171,7 +171,8 @@ export class ReplicationConnection {
   }
 }
 
-function translateStartError(err: unknown, slot: string): Error {
+/** The error START_REPLICATION failed with, restated so it says what happened to the slot and what to do. */
+export function translateStartError(err: unknown, slot: string): Error {
   const state = sqlState(err);
   const msg = (err as Error)?.message ?? String(err);
   if (state === '55006') {

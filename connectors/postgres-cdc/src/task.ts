@@ -192,12 +192,11 @@ export class PostgresSourceTask extends SourceTask {
         return incomplete;
       case 'no_data':
         return false;
-      case 'when_needed': {
-        if (incomplete || !slot || slot.walStatus === 'lost') return true;
-        const pos = offset.lsnCommit ?? offset.lsn;
-        // The slot moved past what Kafka has: changes in between are gone from the log.
-        return pos !== null && slot.confirmedFlushLsn !== null && slot.confirmedFlushLsn > pos;
-      }
+      case 'when_needed':
+        // The log no longer holds what the offset needs when the slot is gone or invalidated. (A
+        // slot confirmed past the offset is not such a case here: the connector itself confirms
+        // past the last event when everything after it was filtered or idle.)
+        return incomplete || !slot || slot.walStatus === 'lost';
     }
   }
 
@@ -238,6 +237,16 @@ export class PostgresSourceTask extends SourceTask {
   #onQueued = (record: SourceRecord): void => {
     this.#lastQueued = record.sourceOffset;
   };
+
+  #identityOf: { offset: SourceOffset; identity: string } | null = null;
+
+  /** offsetIdentity of the last queued offset, computed once per offset (it is compared on every frame). */
+  #lastQueuedIdentity(): string | null {
+    const o = this.#lastQueued;
+    if (o === null) return null;
+    if (this.#identityOf?.offset !== o) this.#identityOf = { offset: o, identity: offsetIdentity(o) };
+    return this.#identityOf.identity;
+  }
 
   async #snapshotThenStream(slot: SlotInfo | null): Promise<void> {
     const c = this.#config;
@@ -483,24 +492,34 @@ export class PostgresSourceTask extends SourceTask {
     const tick = Math.max(50, Math.min(1000, c['heartbeat.interval.ms'] > 0 ? c['heartbeat.interval.ms'] : 1000));
     let pending: Promise<unknown> | null = null;
     const TIMEOUT = Symbol('timeout');
-    while (!this.#stopping) {
-      if (!pending) {
-        pending = stream.next().catch((err: unknown) => {
-          throw new ConnectionLost(`replication stream failed: ${(err as Error)?.message ?? String(err)}`, err);
+    // One timer per tick, not per frame: the wake-up only matters when no frame comes.
+    let ticker: Promise<typeof TIMEOUT> | null = null;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      while (!this.#stopping) {
+        if (!pending) {
+          pending = stream.next().catch((err: unknown) => {
+            throw new ConnectionLost(`replication stream failed: ${(err as Error)?.message ?? String(err)}`, err);
+          });
+          pending.catch(() => undefined);
+        }
+        ticker ??= new Promise((res) => {
+          timer = setTimeout(() => res(TIMEOUT), tick);
         });
-        pending.catch(() => undefined);
+        const r = await Promise.race([pending, ticker]);
+        if (r === TIMEOUT) {
+          ticker = null;
+        } else {
+          pending = null;
+          if (r === null) throw new ConnectionLost('the server ended the replication stream');
+          await processor.handleFrame(r as Parameters<ChangeEventProcessor['handleFrame']>[0]);
+          stream.markWritten(processor.idlePosition());
+        }
+        await processor.maybeHeartbeat();
+        this.#idleFlush();
       }
-      let timer: NodeJS.Timeout | undefined;
-      const r = await Promise.race([pending, new Promise((res) => (timer = setTimeout(() => res(TIMEOUT), tick)))]);
+    } finally {
       clearTimeout(timer);
-      if (r !== TIMEOUT) {
-        pending = null;
-        if (r === null) throw new ConnectionLost('the server ended the replication stream');
-        await processor.handleFrame(r as Parameters<ChangeEventProcessor['handleFrame']>[0]);
-        stream.markWritten(processor.idlePosition());
-      }
-      await processor.maybeHeartbeat();
-      this.#idleFlush();
     }
   }
 
@@ -516,7 +535,7 @@ export class PostgresSourceTask extends SourceTask {
       !this.#queue.isEmpty
     )
       return;
-    if (this.#lastQueued !== null && offsetIdentity(this.#lastQueued) !== this.#committedIdentity) return;
+    if (this.#lastQueued !== null && this.#lastQueuedIdentity() !== this.#committedIdentity) return;
     this.#confirm(p.idlePosition());
   }
 
@@ -546,7 +565,7 @@ export class PostgresSourceTask extends SourceTask {
     if (
       this.#processor &&
       this.#lastQueued !== null &&
-      offsetIdentity(this.#lastQueued) === this.#committedIdentity &&
+      this.#lastQueuedIdentity() === this.#committedIdentity &&
       this.#queue.isEmpty
     ) {
       lsn = maxLsn(lsn, this.#processor.idlePosition());
