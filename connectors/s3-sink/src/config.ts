@@ -91,6 +91,12 @@ export const S3_SINK_CONFIG = defineConfig({
     doc: 'Wait before the first retry of a failed S3 request; doubles on each further retry.',
     group: 'S3',
   }),
+  's3.request.timeout.ms': ConfigKeys.int({
+    default: 30_000,
+    validate: z.number().min(1000),
+    doc: 'An S3 request whose connection stays silent this long is abandoned and retried (the AWS SDK waits forever by default).',
+    group: 'S3',
+  }),
   's3.compression.type': ConfigKeys.enum(['none', 'gzip'] as const, {
     default: 'none',
     doc: 'Compression of JsonFormat and ByteArrayFormat files.',

@@ -105,6 +105,14 @@ export function s3ClientConfig(c: S3SinkConfig): S3ClientConfig {
     responseChecksumValidation: 'WHEN_REQUIRED',
     // Retries are ours (s3.part.retries with s3.retry.backoff.ms doubling), not the SDK's on top.
     maxAttempts: 1,
+    // Without timeouts a request on a connection the store stopped answering hangs the task forever.
+    requestHandler: {
+      connectionTimeout: Math.min(10_000, c['s3.request.timeout.ms']),
+      requestTimeout: c['s3.request.timeout.ms'],
+      throwOnRequestTimeout: true,
+      httpAgent: { keepAlive: true, maxSockets: 50 },
+      httpsAgent: { keepAlive: true, maxSockets: 50 },
+    },
   };
   if (c['store.url']) cfg.endpoint = c['store.url'];
   const secret = c['aws.secret.access.key'];

@@ -291,11 +291,15 @@ export class S3SinkTask extends SinkTask {
     }
     await this.#uploadAll();
     if (this.bufferedBytes <= target) return;
+    // Cut the partitions holding the most until enough would be freed, then upload them together.
+    let excess = this.bufferedBytes - target;
     const byHeld = [...this.#writers.values()].sort((a, b) => b.bufferedBytes - a.bufferedBytes);
     for (const w of byHeld) {
-      if (this.bufferedBytes <= target) break;
-      if (w.rotateIfDue(now, 'memory')) await w.upload();
+      if (excess <= 0) break;
+      const held = w.bufferedBytes;
+      if (w.rotateIfDue(now, 'memory')) excess -= held;
     }
+    await this.#uploadAll();
     this.#log!.debug({ buffered: this.bufferedBytes, budget }, 'memory budget enforced');
   }
 
