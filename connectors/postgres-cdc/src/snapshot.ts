@@ -47,6 +47,7 @@ interface HeldRow {
   tableIndex: number;
   row: unknown[];
   firstInTable: boolean;
+  bytes: number;
 }
 
 /**
@@ -73,15 +74,19 @@ class SnapshotEmitter {
   }
 
   /** Queues rows of one table; calls are serialized, so concurrent readers keep a single order. */
-  emit(table: TableModel, tableIndex: number, rows: Array<Array<string | null>>): Promise<void> {
+  emit(
+    table: TableModel,
+    tableIndex: number,
+    rows: Array<{ fields: Array<string | null>; bytes: number }>,
+  ): Promise<void> {
     this.#chain = this.#chain.then(async () => {
-      for (const texts of rows) {
-        const row = table.convertTexts(texts);
+      for (const { fields, bytes } of rows) {
+        const row = table.convertTexts(fields);
         const firstInTable = tableIndex !== this.#lastTableIndex;
         this.#lastTableIndex = tableIndex;
         if (this.#firstTableIndex === null) this.#firstTableIndex = tableIndex;
         const prev = this.#held;
-        this.#held = { table, tableIndex, row, firstInTable };
+        this.#held = { table, tableIndex, row, firstInTable, bytes };
         if (prev) await this.#release(prev, prev.tableIndex !== tableIndex, false);
       }
     });
@@ -139,7 +144,7 @@ class SnapshotEmitter {
       sourcePartition: this.#d.partition,
       sourceOffset: c.offset,
     });
-    await this.#d.queue.push(record, 0);
+    await this.#d.queue.push(record, h.bytes);
     this.rows++;
     this.#d.onQueued(record);
   }
@@ -291,12 +296,7 @@ async function copyChunk(client: pg.Client, chunk: Chunk, emitter: SnapshotEmitt
   const parser = new CopyTextParser();
   for await (const buf of stream as AsyncIterable<Buffer>) {
     const rows = parser.push(buf);
-    if (rows.length > 0)
-      await emitter.emit(
-        chunk.table,
-        chunk.tableIndex,
-        rows.map((r) => r.fields),
-      );
+    if (rows.length > 0) await emitter.emit(chunk.table, chunk.tableIndex, rows);
   }
   parser.end();
 }

@@ -201,6 +201,7 @@ export class ChangeEventProcessor {
       return;
     }
     const msg = this.#decoder.decode(frame.data);
+    this.#pendingBytes = frame.data.length;
     await this.#dispatch(msg, frame.dataStart, frame.data);
   }
 
@@ -279,6 +280,7 @@ export class ChangeEventProcessor {
     if (file) {
       this.#d.logger.debug({ xid, messages: file.messages, bytes: file.bytes }, 'replaying a streamed transaction');
       for await (const rec of file.read()) {
+        this.#pendingBytes = rec.message.length;
         await this.#handleData(this.#replayDecoder.decode(rec.message, true), rec.lsn);
       }
       await this.#d.spill.discard(xid);
@@ -402,7 +404,15 @@ export class ChangeEventProcessor {
     });
   }
 
-  async #push(record: SourceRecord, bytes = 0): Promise<void> {
+  /**
+   * Size of the change data behind the next queued record (max.queue.size.in.bytes): the message
+   * it was decoded from, counted once for the records made from it.
+   */
+  #pendingBytes = 0;
+
+  async #push(record: SourceRecord): Promise<void> {
+    const bytes = this.#pendingBytes;
+    this.#pendingBytes = 0;
     await this.#d.queue.push(record, bytes);
     this.#lastQueuedOffset = record.sourceOffset;
     this.#eventsQueued++;
