@@ -29,4 +29,16 @@ describe('smoke', () => {
     // slot.drop.on.stop: the slot goes with a graceful stop.
     expect(await slotPosition(db, props['slot.name']!)).toBeNull();
   });
+
+  it('fails start() with a retriable error when Postgres cannot be reached, and a config error for bad keys', async () => {
+    const db: TestDb = await testDatabase('pgcdc_unreachable');
+    cleanup.push(() => db.close());
+    const down = new TaskHarness(connectorProps(db, { 'database.port': '1' }));
+    await expect(down.start()).rejects.toMatchObject({
+      name: 'RetriableException',
+      message: expect.stringMatching(/Cannot reach Postgres/),
+    });
+    const bad = new TaskHarness(connectorProps(db, { 'plugin.name': 'decoderbufs', 'decimal.handling.mode': 'exact' }));
+    await expect(bad.start()).rejects.toThrow(/decimal.handling.mode/);
+  });
 });

@@ -1,6 +1,7 @@
 import {
   ConnectException,
   type Logger,
+  RetriableException,
   SourceTask,
   type SourceOffset,
   type SourcePartition,
@@ -96,6 +97,22 @@ export class PostgresSourceTask extends SourceTask {
   }
 
   async start(props: Readonly<Record<string, string>>): Promise<void> {
+    try {
+      await this.#start(props);
+    } catch (err) {
+      // The worker does not call stop() after a failed start(): release what was opened.
+      await this.#spill?.close().catch(() => undefined);
+      await this.#replication?.close().catch(() => undefined);
+      await this.#sql?.end().catch(() => undefined);
+      this.#sql = null;
+      if (isConnectionError(err) && !(err instanceof ConnectException)) {
+        throw new RetriableException(`Cannot reach Postgres: ${(err as Error).message}`, { cause: err });
+      }
+      throw err;
+    }
+  }
+
+  async #start(props: Readonly<Record<string, string>>): Promise<void> {
     this.#raw = props;
     this.#config = parseConfig(props);
     const c = this.#config;
