@@ -108,8 +108,8 @@ export function s3ClientConfig(c: S3SinkConfig): S3ClientConfig {
     // Without timeouts a request on a connection the store stopped answering hangs the task forever.
     requestHandler: {
       connectionTimeout: Math.min(10_000, c['s3.request.timeout.ms']),
-      requestTimeout: c['s3.request.timeout.ms'],
-      throwOnRequestTimeout: true,
+      // Inactivity, not total duration: a large part on a slow link may take longer than this.
+      socketTimeout: c['s3.request.timeout.ms'],
       httpAgent: { keepAlive: true, maxSockets: 50 },
       httpsAgent: { keepAlive: true, maxSockets: 50 },
     },
