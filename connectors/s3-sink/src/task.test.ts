@@ -200,6 +200,24 @@ describe('S3SinkTask rotation', () => {
     expect(await commitOf(h, 45)).toBe(42);
   });
 
+  it('rotate.interval.ms with FieldPartitioner cuts on record time only, not on every change of field value', async () => {
+    const h = await harness({
+      'partitioner.class': 'io.confluent.connect.storage.partitioner.FieldPartitioner',
+      'partition.field.name': 'region',
+      'timestamp.extractor': 'Record',
+      'flush.size': '1000',
+      'rotate.interval.ms': '10000',
+    });
+    // Regions alternate every record; record time advances 1 s per record.
+    await h.task.put(range(0, 12, (i) => order(i, { region: i % 2 === 0 ? 'eu' : 'us' })));
+    expect(h.store.keys()).toEqual([
+      'topics/orders/region=eu/orders+0+0000000000.json',
+      'topics/orders/region=us/orders+0+0000000001.json',
+    ]);
+    expect(lines(h.store, h.store.keys()[0]!).map((r) => r.id)).toEqual([0, 2, 4, 6, 8]);
+    expect(await commitOf(h, 12)).toBe(10);
+  });
+
   it('rotate.size.bytes cuts once the records reach the size', async () => {
     const h = await harness({ 'flush.size': '1000', 'rotate.size.bytes': '200' });
     await h.task.put(range(0, 20));

@@ -106,6 +106,7 @@ export class S3SinkTask extends SinkTask {
       rotateScheduleIntervalMs: c['rotate.schedule.interval.ms'],
       rotateSizeBytes: c['rotate.size.bytes'],
       rotateIdleMs: c['rotate.idle.ms'],
+      timePartitioned: this.#partitioner instanceof TimeBasedPartitioner,
       timezone: c.timezone,
       compatibility: c['schema.compatibility'],
       inferSchemas: c['schemaless.inference'] === 'infer',

@@ -29,6 +29,8 @@ export interface WriterSettings {
   rotateScheduleIntervalMs: number;
   rotateSizeBytes: number;
   rotateIdleMs: number;
+  /** Time-based partitioners also cut when a record's time bucket differs from the previous record's. */
+  timePartitioned: boolean;
   timezone: string;
   compatibility: Compatibility;
   inferSchemas: boolean;
@@ -332,7 +334,7 @@ export class TopicPartitionWriter {
       this.#currentTimestamp !== null &&
       this.#baseTimestamp !== null &&
       (this.#currentTimestamp - this.#baseTimestamp >= s.rotateIntervalMs ||
-        encodedPartition !== this.#currentEncodedPartition);
+        (s.timePartitioned && encodedPartition !== this.#currentEncodedPartition));
     return periodic || this.#scheduledDue(nowMs);
   }
 
