@@ -122,6 +122,11 @@ export function offsetStorageReader(store: OffsetBackingStore, connector: string
   };
 }
 
+/** Upper bound of records in one produce request built from accumulated polls. */
+const MAX_BATCH_RECORDS = 20_000;
+
+type PreparedBatch = Array<{ msg: OutMessage; sub: Submitted; record: SourceRecord }>;
+
 interface OutMessage {
   topic: string;
   partition: number;
@@ -149,6 +154,7 @@ export class WorkerSourceTask extends WorkerTask {
   readonly #topicsUsed = new Set<string>();
   #sendError: Error | null = null;
   #txRequest: 'commit' | 'abort' | null = null;
+  #sending = false;
   /** Offsets taken from SubmittedRecords but not yet durably written (kept across failed flushes). */
   readonly #toCommit = new Map<string, { partition: SourcePartition; offset: SourceOffset }>();
 
@@ -207,27 +213,42 @@ export class WorkerSourceTask extends WorkerTask {
   protected async execute(): Promise<void> {
     if (this.#d.exactlyOnce) return this.#executeTransactional(this.#d.exactlyOnce);
     const task = this.#d.task;
+    // Batches prepared while the previous send is in flight: they go out together as soon as it
+    // completes, so a fast source sends few large requests (as the Java producer's linger does)
+    // while a slow one still sends each poll at once. One request in flight keeps the order.
+    let pending: PreparedBatch = [];
+    const flush = async (): Promise<void> => {
+      await this.#inFlight;
+      if (this.#sendError) throw this.#sendError;
+      if (pending.length > 0) {
+        this.#inFlight = this.#send(pending);
+        pending = [];
+      }
+    };
     while (!this.stopping) {
       if (this.#sendError) throw this.#sendError;
       if (this.paused) {
+        await flush();
         await this.awaitUnpaused();
         continue;
       }
       if (this.#submitted.pending >= this.#d.maxBufferedRecords) {
+        await flush();
         await this.#inFlight;
         continue;
       }
       const records = await task.poll();
-      if (this.stopping && (!records || records.length === 0)) break;
-      if (!records || records.length === 0) continue;
-      this.counters.pollBatches++;
-      this.counters.recordsPolled += records.length;
-      const messages = await this.#prepare(records);
-      // Keep one send in flight while the next batch is polled and converted.
-      await this.#inFlight;
-      if (this.#sendError) throw this.#sendError;
-      if (messages.length > 0) this.#inFlight = this.#send(messages);
+      if (records && records.length > 0) {
+        this.counters.pollBatches++;
+        this.counters.recordsPolled += records.length;
+        const prepared = await this.#prepare(records);
+        for (const p of prepared) pending.push(p);
+      }
+      if (this.stopping) break;
+      const idle = !records || records.length === 0;
+      if (pending.length > 0 && (!this.#sending || idle || pending.length >= MAX_BATCH_RECORDS)) await flush();
     }
+    await flush();
     await this.#inFlight;
     if (this.#sendError) throw this.#sendError;
     await this.commitOffsets();
