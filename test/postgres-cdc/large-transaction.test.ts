@@ -50,8 +50,9 @@ describe('a 1M-row transaction', () => {
     );
     expect(outOfOrder).toBe(0);
     expect(h.count).toBe(ROWS);
-    // Nothing close to 1M events (hundreds of MB as structs) is ever held at once.
-    expect(growthMb).toBeLessThan(400);
+    // Holding the transaction would take gigabytes (1M events as structs); what remains is the
+    // bounded queue plus however far V8 lets the heap grow before collecting (varies with load).
+    expect(growthMb).toBeLessThan(512);
     // The whole transaction is covered once its last event is committed.
     await h.commitAll();
     await waitForSlot(db, h.props['slot.name']!, (c) => c >= BigInt(commitLsn as number));
