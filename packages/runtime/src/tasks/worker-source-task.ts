@@ -122,8 +122,39 @@ export function offsetStorageReader(store: OffsetBackingStore, connector: string
   };
 }
 
-/** Upper bound of records in one produce request built from accumulated polls. */
+/** Upper bound of records accumulated from polls while a request is in flight. */
 const MAX_BATCH_RECORDS = 20_000;
+/**
+ * Bytes of record data per produce request. The broker refuses a partition's batch over
+ * message.max.bytes (1 MiB by default) with MESSAGE_TOO_LARGE; the Java producer splits by
+ * batch.size and max.request.size for the same reason.
+ */
+const MAX_REQUEST_BYTES = 768 * 1024;
+
+function messageBytes(m: OutMessage): number {
+  let n = 70 + (m.key?.length ?? 0) + (m.value?.length ?? 0);
+  for (const [k, v] of m.headers) n += k.length + v.length + 8;
+  return n;
+}
+
+/** Splits a batch into consecutive chunks of at most maxBytes (a single larger record goes alone). */
+function chunkByBytes<T extends { msg: OutMessage }>(batch: readonly T[], maxBytes: number): T[][] {
+  const out: T[][] = [];
+  let cur: T[] = [];
+  let bytes = 0;
+  for (const b of batch) {
+    const n = messageBytes(b.msg);
+    if (cur.length > 0 && bytes + n > maxBytes) {
+      out.push(cur);
+      cur = [];
+      bytes = 0;
+    }
+    cur.push(b);
+    bytes += n;
+  }
+  if (cur.length > 0) out.push(cur);
+  return out;
+}
 
 type PreparedBatch = Array<{ msg: OutMessage; sub: Submitted; record: SourceRecord }>;
 
@@ -383,9 +414,8 @@ export class WorkerSourceTask extends WorkerTask {
     }
   }
 
-  async #send(
-    batch: Array<{ msg: OutMessage; sub: ReturnType<SubmittedRecords['submit']>; record: SourceRecord }>,
-  ): Promise<void> {
+  async #send(batch: PreparedBatch): Promise<void> {
+    this.#sending = true;
     for (const b of batch) {
       if (!this.#topicsUsed.has(b.msg.topic)) {
         this.#topicsUsed.add(b.msg.topic);
@@ -393,29 +423,34 @@ export class WorkerSourceTask extends WorkerTask {
       }
     }
     try {
-      const res = await this.#sendWithRetry(batch.map((b) => b.msg));
-      const base = new Map<string, number>();
-      for (const o of res.offsets ?? []) base.set(`${o.topic}:${o.partition}`, Number(o.offset));
-      const seen = new Map<string, number>();
-      const now = Date.now();
-      for (const b of batch) {
-        const k = `${b.msg.topic}:${b.msg.partition}`;
-        const idx = seen.get(k) ?? 0;
-        seen.set(k, idx + 1);
-        this.#submitted.ack(b.sub);
-        const meta: RecordMetadata = {
-          topic: b.msg.topic,
-          partition: b.msg.partition,
-          offset: (base.get(k) ?? -1) + idx,
-          timestamp: b.msg.timestamp !== undefined ? Number(b.msg.timestamp) : now,
-        };
-        const done = this.#d.task.commitRecord(b.record, meta);
-        if (done instanceof Promise) await done;
+      // One request at a time, each under the broker's default message.max.bytes, in order.
+      for (const chunk of chunkByBytes(batch, MAX_REQUEST_BYTES)) {
+        const res = await this.#sendWithRetry(chunk.map((b) => b.msg));
+        const base = new Map<string, number>();
+        for (const o of res.offsets ?? []) base.set(`${o.topic}:${o.partition}`, Number(o.offset));
+        const seen = new Map<string, number>();
+        const now = Date.now();
+        for (const b of chunk) {
+          const k = `${b.msg.topic}:${b.msg.partition}`;
+          const idx = seen.get(k) ?? 0;
+          seen.set(k, idx + 1);
+          this.#submitted.ack(b.sub);
+          const meta: RecordMetadata = {
+            topic: b.msg.topic,
+            partition: b.msg.partition,
+            offset: (base.get(k) ?? -1) + idx,
+            timestamp: b.msg.timestamp !== undefined ? Number(b.msg.timestamp) : now,
+          };
+          const done = this.#d.task.commitRecord(b.record, meta);
+          if (done instanceof Promise) await done;
+        }
+        this.counters.recordsWritten += chunk.length;
       }
-      this.counters.recordsWritten += batch.length;
     } catch (err) {
       this.#sendError = err instanceof Error ? err : new Error(String(err));
       this.logger.error({ err: errorText(err) }, 'failed to send records to Kafka');
+    } finally {
+      this.#sending = false;
     }
   }
 
@@ -500,7 +535,8 @@ export class WorkerSourceTask extends WorkerTask {
                 this.#d.onTopicUsed(b.msg.topic);
               }
             }
-            await tx.send({ messages: batch.map((b) => b.msg) });
+            for (const chunk of chunkByBytes(batch, MAX_REQUEST_BYTES))
+              await tx.send({ messages: chunk.map((b) => b.msg) });
             pending.push(...batch);
           }
           for (const r of records) {
