@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { type ConnectRuntime, type DistributedHerder, startDistributed } from '@tributary/runtime';
+import { Kafka, type KafkaMessage } from 'kafkajs';
 import { inject } from 'vitest';
 
 /** Kafka bootstrap servers from the global setup (or KAFKA_BOOTSTRAP_SERVERS when run by hand). */
@@ -30,4 +32,85 @@ export async function eventually<T>(
       throw new Error(`Timed out waiting for ${opts.what ?? 'condition'}${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 200));
   }
+}
+
+/**
+ * Distributed-mode worker props for an in-process test worker with its own group and internal
+ * topics (one broker: replication factor 1, few partitions). `extra` overrides anything.
+ */
+export function testWorkerProps(name: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    'bootstrap.servers': kafkaBootstrap().join(','),
+    'group.id': name,
+    'config.storage.topic': `${name}-configs`,
+    'offset.storage.topic': `${name}-offsets`,
+    'status.storage.topic': `${name}-status`,
+    'config.storage.replication.factor': '1',
+    'offset.storage.replication.factor': '1',
+    'status.storage.replication.factor': '1',
+    'offset.storage.partitions': '5',
+    'status.storage.partitions': '2',
+    'offset.flush.interval.ms': '500',
+    // In-process workers bind no REST listener; the listener only names the worker.
+    listeners: 'http://127.0.0.1:18083',
+    'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
+    'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
+    'value.converter.schemas.enable': 'false',
+    ...extra,
+  };
+}
+
+/** Starts an in-process distributed worker and waits for its first assignment; stop it with stopTestWorkers(). */
+export async function startTestWorker(props: Record<string, string>): Promise<ConnectRuntime> {
+  const rt = await startDistributed(props);
+  testWorkers.push(rt);
+  await eventually(() => !(rt.herder as DistributedHerder).rebalancing, { what: 'first assignment' });
+  return rt;
+}
+
+const testWorkers: ConnectRuntime[] = [];
+
+/** Stops every worker startTestWorker() started (call from afterEach). */
+export async function stopTestWorkers(): Promise<void> {
+  while (testWorkers.length) await testWorkers.pop()!.stop();
+}
+
+/** Stops one test worker now (e.g. to restart it). */
+export async function stopTestWorker(rt: ConnectRuntime): Promise<void> {
+  const i = testWorkers.indexOf(rt);
+  if (i >= 0) testWorkers.splice(i, 1);
+  await rt.stop();
+}
+
+/**
+ * The first `n` records of a topic, read with kafkajs from the beginning (the independent client).
+ * Waits for the topic to exist without creating it, so a test never creates what the runtime must.
+ */
+export async function readTopic(topic: string, n: number, timeoutMs = 30_000): Promise<KafkaMessage[]> {
+  const kafka = new Kafka({ clientId: 'test-read', brokers: kafkaBootstrap(), logLevel: 0 });
+  const admin = kafka.admin();
+  await admin.connect();
+  await eventually(async () => (await admin.listTopics()).includes(topic), { what: `topic ${topic}`, timeoutMs });
+  await admin.disconnect();
+  const consumer = kafka.consumer({ groupId: unique('test-read'), allowAutoTopicCreation: false });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const out: KafkaMessage[] = [];
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`${out.length}/${n} records in ${topic}`)), timeoutMs);
+      void consumer.run({
+        eachMessage: async ({ message }) => {
+          out.push(message);
+          if (out.length >= n) {
+            clearTimeout(t);
+            resolve();
+          }
+        },
+      });
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return out;
 }

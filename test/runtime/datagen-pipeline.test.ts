@@ -1,43 +1,19 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { type ConnectRuntime, type DistributedHerder, startDistributed } from '@tributary/runtime';
 import { Kafka } from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { eventually, kafkaBootstrap, unique } from '../helpers.js';
+import {
+  eventually,
+  kafkaBootstrap,
+  startTestWorker,
+  stopTestWorker,
+  stopTestWorkers,
+  testWorkerProps,
+  unique,
+} from '../helpers.js';
 
-const running: ConnectRuntime[] = [];
-afterEach(async () => {
-  while (running.length) await running.pop()!.stop();
-});
-
-function props(name: string, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    'bootstrap.servers': kafkaBootstrap().join(','),
-    'group.id': name,
-    'config.storage.topic': `${name}-configs`,
-    'offset.storage.topic': `${name}-offsets`,
-    'status.storage.topic': `${name}-status`,
-    'config.storage.replication.factor': '1',
-    'offset.storage.replication.factor': '1',
-    'status.storage.replication.factor': '1',
-    'offset.storage.partitions': '5',
-    'status.storage.partitions': '2',
-    'offset.flush.interval.ms': '300',
-    listeners: 'http://127.0.0.1:18085',
-    'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
-    'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
-    'value.converter.schemas.enable': 'false',
-    ...extra,
-  };
-}
-
-async function start(p: Record<string, string>): Promise<ConnectRuntime> {
-  const rt = await startDistributed(p);
-  running.push(rt);
-  await eventually(() => !(rt.herder as DistributedHerder).rebalancing, { what: 'first assignment' });
-  return rt;
-}
+afterEach(stopTestWorkers);
 
 const ids = (file: string): number[] => {
   try {
@@ -56,7 +32,7 @@ describe('datagen → Kafka → file sink', () => {
     const out = path.join(mkdtempSync(path.join(os.tmpdir(), `${name}-`)), 'orders.jsonl');
     const topic = `${name}-orders`;
     const N = 5000;
-    let rt = await start(props(name));
+    let rt = await startTestWorker(testWorkerProps(name, { 'offset.flush.interval.ms': '300' }));
     await rt.herder.putConnectorConfig(
       `${name}-gen`,
       {
@@ -74,12 +50,11 @@ describe('datagen → Kafka → file sink', () => {
       { allowReplace: false },
     );
     await eventually(() => ids(out).length >= 500, { what: 'first records', timeoutMs: 60_000 });
-    await rt.stop();
-    running.pop();
+    await stopTestWorker(rt);
     const atRestart = ids(out).length;
     // The restart must land mid-stream for the resume to mean anything.
     expect(atRestart).toBeLessThan(N);
-    rt = await start(props(name));
+    rt = await startTestWorker(testWorkerProps(name, { 'offset.flush.interval.ms': '300' }));
     await eventually(() => new Set(ids(out)).size >= N, { what: `all ${N} ids`, timeoutMs: 120_000 });
     const got = ids(out);
     const distinct = new Set(got);

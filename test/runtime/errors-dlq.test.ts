@@ -1,38 +1,21 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { type ConnectRuntime, type DistributedHerder, startDistributed } from '@tributary/runtime';
 import { Kafka, type KafkaMessage } from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { eventually, kafkaBootstrap, unique } from '../helpers.js';
+import {
+  eventually,
+  kafkaBootstrap,
+  readTopic,
+  startTestWorker,
+  stopTestWorkers,
+  testWorkerProps,
+  unique,
+} from '../helpers.js';
 
-const running: ConnectRuntime[] = [];
-afterEach(async () => {
-  while (running.length) await running.pop()!.stop();
-});
+afterEach(stopTestWorkers);
 
-async function worker(name: string): Promise<ConnectRuntime> {
-  const rt = await startDistributed({
-    'bootstrap.servers': kafkaBootstrap().join(','),
-    'group.id': name,
-    'config.storage.topic': `${name}-configs`,
-    'offset.storage.topic': `${name}-offsets`,
-    'status.storage.topic': `${name}-status`,
-    'config.storage.replication.factor': '1',
-    'offset.storage.replication.factor': '1',
-    'status.storage.replication.factor': '1',
-    'offset.storage.partitions': '5',
-    'status.storage.partitions': '2',
-    'offset.flush.interval.ms': '500',
-    listeners: 'http://127.0.0.1:18084',
-    'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
-    'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
-    'value.converter.schemas.enable': 'false',
-  });
-  running.push(rt);
-  await eventually(() => !(rt.herder as DistributedHerder).rebalancing, { what: 'first assignment' });
-  return rt;
-}
+const worker = (name: string) => startTestWorker(testWorkerProps(name));
 
 /** 100 good JSON records with 10 malformed ones mixed in, written with kafkajs. */
 async function produceMixed(topic: string): Promise<{ good: number[]; bad: string[] }> {
@@ -59,28 +42,6 @@ async function produceMixed(topic: string): Promise<{ good: number[]; bad: strin
   await producer.send({ topic, messages });
   await producer.disconnect();
   return { good, bad };
-}
-
-async function readTopic(topic: string, expected: number): Promise<KafkaMessage[]> {
-  const kafka = new Kafka({ clientId: 'dlq-check', brokers: kafkaBootstrap(), logLevel: 0 });
-  const consumer = kafka.consumer({ groupId: unique('dlq-check') });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  const out: KafkaMessage[] = [];
-  await new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`${out.length}/${expected} in ${topic}`)), 30_000);
-    void consumer.run({
-      eachMessage: async ({ message }) => {
-        out.push(message);
-        if (out.length >= expected) {
-          clearTimeout(t);
-          resolve();
-        }
-      },
-    });
-  });
-  await consumer.disconnect();
-  return out;
 }
 
 describe('errors.tolerance and the dead letter queue', () => {

@@ -1,40 +1,14 @@
 import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { type ConnectRuntime, type DistributedHerder, startDistributed, startStandalone } from '@tributary/runtime';
-import { afterEach, describe, expect, it } from 'vitest';
-import { eventually, kafkaBootstrap, unique } from '../helpers.js';
+import { startStandalone } from '@tributary/runtime';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
+import { eventually, startTestWorker, stopTestWorker, stopTestWorkers, testWorkerProps, unique } from '../helpers.js';
 
-const running: ConnectRuntime[] = [];
-afterEach(async () => {
-  while (running.length) await running.pop()!.stop();
-});
+afterEach(stopTestWorkers);
 
-function workerProps(name: string): Record<string, string> {
-  return {
-    'bootstrap.servers': kafkaBootstrap().join(','),
-    'group.id': name,
-    'config.storage.topic': `${name}-configs`,
-    'offset.storage.topic': `${name}-offsets`,
-    'status.storage.topic': `${name}-status`,
-    'config.storage.replication.factor': '1',
-    'offset.storage.replication.factor': '1',
-    'status.storage.replication.factor': '1',
-    'offset.storage.partitions': '5',
-    'status.storage.partitions': '2',
-    'offset.flush.interval.ms': '500',
-    listeners: 'http://127.0.0.1:18083',
-    'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
-    'value.converter': 'org.apache.kafka.connect.storage.StringConverter',
-  };
-}
-
-async function start(props: Record<string, string>): Promise<ConnectRuntime> {
-  const rt = await startDistributed(props);
-  running.push(rt);
-  await eventually(() => !(rt.herder as DistributedHerder).rebalancing, { what: 'first assignment' });
-  return rt;
-}
+const workerProps = (name: string): Record<string, string> =>
+  testWorkerProps(name, { 'value.converter': 'org.apache.kafka.connect.storage.StringConverter' });
 
 const lines = (file: string): string[] => {
   try {
@@ -53,7 +27,7 @@ describe('file source → Kafka → file sink through a distributed worker', () 
     const topic = `${name}-lines`;
     writeFileSync(input, Array.from({ length: 500 }, (_, i) => `line-${i}`).join('\n') + '\n');
 
-    let rt = await start(workerProps(name));
+    let rt = await startTestWorker(workerProps(name));
     await rt.herder.putConnectorConfig(
       `${name}-src`,
       { 'connector.class': 'FileStreamSource', file: input, topic },
@@ -71,10 +45,9 @@ describe('file source → Kafka → file sink through a distributed worker', () 
 
     // Give both sides a flush, then restart the worker and append more input.
     await new Promise((r) => setTimeout(r, 1500));
-    await rt.stop();
-    running.pop();
+    await stopTestWorker(rt);
     appendFileSync(input, Array.from({ length: 500 }, (_, i) => `line-${500 + i}`).join('\n') + '\n');
-    rt = await start(workerProps(name));
+    rt = await startTestWorker(workerProps(name));
     await eventually(() => lines(output).length >= 1000, { what: 'all 1000 lines', timeoutMs: 60_000 });
     await new Promise((r) => setTimeout(r, 1000));
 
@@ -101,7 +74,7 @@ describe('file source → Kafka → file sink through a distributed worker', () 
     writeFileSync(input, 'a\nb\nc\n');
     const props = { ...workerProps(name), 'offset.storage.file.filename': path.join(dir, 'offsets.json') };
     const rt = await startStandalone(props);
-    running.push(rt);
+    onTestFinished(() => rt.stop());
     await rt.herder.putConnectorConfig(
       `${name}-src`,
       { 'connector.class': 'FileStreamSource', file: input, topic },

@@ -1,35 +1,14 @@
-import { type ConnectRuntime, type DistributedHerder, startDistributed } from '@tributary/runtime';
 import { Kafka } from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { eventually, kafkaBootstrap, unique } from '../helpers.js';
+import { eventually, kafkaBootstrap, startTestWorker, stopTestWorkers, testWorkerProps, unique } from '../helpers.js';
 
-const running: ConnectRuntime[] = [];
-afterEach(async () => {
-  while (running.length) await running.pop()!.stop();
-});
+afterEach(stopTestWorkers);
 
 describe('source batches larger than a produce request', () => {
   it('splits a poll of several MiB into requests the broker accepts (no MESSAGE_TOO_LARGE)', async () => {
     const name = unique('bigbatch');
-    const rt = await startDistributed({
-      'bootstrap.servers': kafkaBootstrap().join(','),
-      'group.id': name,
-      'config.storage.topic': `${name}-configs`,
-      'offset.storage.topic': `${name}-offsets`,
-      'status.storage.topic': `${name}-status`,
-      'config.storage.replication.factor': '1',
-      'offset.storage.replication.factor': '1',
-      'status.storage.replication.factor': '1',
-      'offset.storage.partitions': '5',
-      'status.storage.partitions': '2',
-      listeners: 'http://127.0.0.1:18089',
-      'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
-      // Schemas on make each datagen record about 1.5 KiB: 4000 records in one poll are ~6 MiB.
-      'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
-      'value.converter.schemas.enable': 'true',
-    });
-    running.push(rt);
-    await eventually(() => !(rt.herder as DistributedHerder).rebalancing, { what: 'assignment' });
+    // Schemas on make each datagen record about 1.5 KiB: a poll of 1000 is well over a request's 1 MiB.
+    const rt = await startTestWorker(testWorkerProps(name, { 'value.converter.schemas.enable': 'true' }));
     const topic = `${name}-orders`;
     const N = 8000;
     await rt.herder.putConnectorConfig(

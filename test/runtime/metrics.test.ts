@@ -1,14 +1,10 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { type ConnectRuntime, type DistributedHerder, startDistributed } from '@tributary/runtime';
 import { afterEach, describe, expect, it } from 'vitest';
-import { eventually, kafkaBootstrap, unique } from '../helpers.js';
+import { eventually, startTestWorker, stopTestWorkers, testWorkerProps, unique } from '../helpers.js';
 
-const running: ConnectRuntime[] = [];
-afterEach(async () => {
-  while (running.length) await running.pop()!.stop();
-});
+afterEach(stopTestWorkers);
 
 function metric(text: string, name: string, connector: string): number | null {
   const re = new RegExp(`^${name}\\{[^}]*connector="${connector}"[^}]*\\} ([0-9.eE+-]+)$`, 'm');
@@ -20,25 +16,7 @@ describe('GET /metrics during a run', () => {
   it('shows non-zero record rates while records flow, and sink lag that falls to 0 once the sink catches up', async () => {
     const name = unique('metrics');
     const out = path.join(mkdtempSync(path.join(os.tmpdir(), `${name}-`)), 'out.jsonl');
-    const rt = await startDistributed({
-      'bootstrap.servers': kafkaBootstrap().join(','),
-      'group.id': name,
-      'config.storage.topic': `${name}-configs`,
-      'offset.storage.topic': `${name}-offsets`,
-      'status.storage.topic': `${name}-status`,
-      'config.storage.replication.factor': '1',
-      'offset.storage.replication.factor': '1',
-      'status.storage.replication.factor': '1',
-      'offset.storage.partitions': '5',
-      'status.storage.partitions': '2',
-      listeners: 'http://127.0.0.1:18088',
-      'offset.flush.interval.ms': '500',
-      'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
-      'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
-      'value.converter.schemas.enable': 'false',
-    });
-    running.push(rt);
-    await eventually(() => !(rt.herder as DistributedHerder).rebalancing, { what: 'assignment' });
+    const rt = await startTestWorker(testWorkerProps(name));
     const topic = `${name}-orders`;
     const src = `${name}-gen`;
     const sink = `${name}-sink`;

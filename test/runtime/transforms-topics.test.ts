@@ -1,44 +1,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { type ConnectRuntime, type DistributedHerder, startDistributed } from '@tributary/runtime';
-import { Kafka, type KafkaMessage } from 'kafkajs';
+import { Kafka } from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { eventually, kafkaBootstrap, unique } from '../helpers.js';
+import { kafkaBootstrap, readTopic, startTestWorker, stopTestWorkers, testWorkerProps, unique } from '../helpers.js';
 
-const running: ConnectRuntime[] = [];
-afterEach(async () => {
-  while (running.length) await running.pop()!.stop();
-});
-
-async function read(topic: string, n: number): Promise<KafkaMessage[]> {
-  const kafka = new Kafka({ clientId: 'smt-check', brokers: kafkaBootstrap(), logLevel: 0 });
-  // No auto-creation from the checking side: the connector must be the one that creates the topic.
-  const consumer = kafka.consumer({ groupId: unique('smt-check'), allowAutoTopicCreation: false });
-  const admin = kafka.admin();
-  await admin.connect();
-  await eventually(async () => (await admin.listTopics()).includes(topic), {
-    what: `topic ${topic} created by the connector`,
-  });
-  await admin.disconnect();
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  const out: KafkaMessage[] = [];
-  await new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`${out.length}/${n} from ${topic}`)), 30_000);
-    void consumer.run({
-      eachMessage: async ({ message }) => {
-        out.push(message);
-        if (out.length >= n) {
-          clearTimeout(t);
-          resolve();
-        }
-      },
-    });
-  });
-  await consumer.disconnect();
-  return out;
-}
+afterEach(stopTestWorkers);
 
 describe('transforms with predicates, and topic creation for source connectors (KIP-158)', () => {
   it('applies the chain in order, honours predicate and negate, and creates topics from topic.creation groups', async () => {
@@ -46,23 +13,9 @@ describe('transforms with predicates, and topic creation for source connectors (
     const dir = mkdtempSync(path.join(os.tmpdir(), `${name}-`));
     const input = path.join(dir, 'in.txt');
     writeFileSync(input, 'alpha\nbeta\n');
-    const rt = await startDistributed({
-      'bootstrap.servers': kafkaBootstrap().join(','),
-      'group.id': name,
-      'config.storage.topic': `${name}-configs`,
-      'offset.storage.topic': `${name}-offsets`,
-      'status.storage.topic': `${name}-status`,
-      'config.storage.replication.factor': '1',
-      'offset.storage.replication.factor': '1',
-      'status.storage.replication.factor': '1',
-      'offset.storage.partitions': '5',
-      'status.storage.partitions': '2',
-      listeners: 'http://127.0.0.1:18086',
-      'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
-      'value.converter': 'org.apache.kafka.connect.storage.StringConverter',
-    });
-    running.push(rt);
-    await eventually(() => !(rt.herder as DistributedHerder).rebalancing, { what: 'assignment' });
+    const rt = await startTestWorker(
+      testWorkerProps(name, { 'value.converter': 'org.apache.kafka.connect.storage.StringConverter' }),
+    );
     const raw = `${name}-raw`;
     const routed = `${name}-routed`;
     await rt.herder.putConnectorConfig(
@@ -97,7 +50,7 @@ describe('transforms with predicates, and topic creation for source connectors (
       },
       { allowReplace: false },
     );
-    const msgs = await read(routed, 2);
+    const msgs = await readTopic(routed, 2);
     // Two partitions and null keys: records are spread round-robin, so compare as a set.
     expect(msgs.map((m) => m.value!.toString()).sort()).toEqual(['alpha', 'beta']);
     // After routing, the topic no longer matches: the negated predicate applies the header.
@@ -119,21 +72,7 @@ describe('transforms with predicates, and topic creation for source connectors (
 
   it('rejects a transform config error with a 400-style ConfigException naming the key', async () => {
     const name = unique('smtbad');
-    const rt = await startDistributed({
-      'bootstrap.servers': kafkaBootstrap().join(','),
-      'group.id': name,
-      'config.storage.topic': `${name}-configs`,
-      'offset.storage.topic': `${name}-offsets`,
-      'status.storage.topic': `${name}-status`,
-      'config.storage.replication.factor': '1',
-      'offset.storage.replication.factor': '1',
-      'status.storage.replication.factor': '1',
-      'offset.storage.partitions': '5',
-      'status.storage.partitions': '2',
-      listeners: 'http://127.0.0.1:18087',
-    });
-    running.push(rt);
-    await eventually(() => !(rt.herder as DistributedHerder).rebalancing, { what: 'assignment' });
+    const rt = await startTestWorker(testWorkerProps(name));
     await expect(
       rt.herder.putConnectorConfig(
         `${name}-src`,
