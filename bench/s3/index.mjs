@@ -34,7 +34,7 @@ function notes(n) {
   };
   return Array.from({ length: n }, () => {
     let s = '';
-    while (s.length < 760) s += `${words[Math.floor(rnd() * words.length)]} ${Math.floor(rnd() * 100000)} `;
+    while (s.length < 860) s += `${words[Math.floor(rnd() * words.length)]} ${Math.floor(rnd() * 100000)} `;
     return s;
   });
 }
@@ -84,7 +84,7 @@ async function child(scenario, s3) {
       .put('category', `category-${i % 20}`)
       .put('score', (i % 997) / 997)
       // Halves of two pool entries: a distinct text per record, as real payloads are.
-      .put('note', pool[i % 1000].slice(0, 380) + pool[(i * 31 + 7) % 997].slice(380));
+      .put('note', pool[i % 1000].slice(0, 430) + pool[(i * 31 + 7) % 997].slice(430));
     return new SinkRecord({
       topic: 'bench',
       kafkaPartition: p,
@@ -198,6 +198,7 @@ export async function run(endpoints) {
       `| ${scenario.name} | ${out.recordsPerSec} | ${out.mbPerSec.toFixed(1)} | ${out.peakRssMiB.toFixed(0)} MiB | ${out.baseRssMiB.toFixed(0)} MiB | ${out.peakBufferedMiB.toFixed(1)} MiB |`,
     );
   }
+  if (results[0]) console.log(`Records are ${results[0].recordBytes} bytes as JSON; MB/s counts those bytes.`);
   return results;
 }
 
