@@ -245,8 +245,17 @@ export class WorkerSinkTask extends WorkerTask {
       if (this.#commitRequested || Date.now() - this.#lastCommit >= this.#d.offsetFlushIntervalMs)
         await this.#commit(false);
       const raw = await this.#reader!.poll(500);
-      if (raw.length === 0 || this.stopping) continue;
-      await this.#deliver(raw);
+      if (this.stopping) continue;
+      // As Kafka Connect: put() is called after every poll, with no records when none arrived, so
+      // a sink can act on time (rotate, flush) without a timer of its own. A large fetch is handed
+      // over in slices of consumer.max.poll.records.
+      if (raw.length === 0) {
+        if (this.#assigned.size > 0 && !this.paused) await this.#deliver([]);
+        continue;
+      }
+      for (let i = 0; i < raw.length && !this.stopping; i += this.#d.maxPollRecords) {
+        await this.#deliver(raw.slice(i, i + this.#d.maxPollRecords));
+      }
     }
     await this.#commit(true).catch((e: unknown) =>
       this.logger.warn({ err: errorText(e) }, 'final offset commit failed'),
@@ -281,7 +290,7 @@ export class WorkerSinkTask extends WorkerTask {
     }
     for (;;) {
       try {
-        if (records.length > 0 || raw.length > 0) await this.#d.task.put(records);
+        await this.#d.task.put(records);
         break;
       } catch (err) {
         if (err instanceof RetriableException && !this.stopping) {
