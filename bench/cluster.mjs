@@ -135,9 +135,7 @@ export async function runClusterBench(bootstrap) {
     await waitFor(async () => {
       const st = await status(fresh, connector);
       return (
-        st &&
-        st.tasks.every((t) => t.state === 'RUNNING') &&
-        st.tasks.filter((t) => t.worker_id === fresh.id).length === 2
+        st?.tasks.every((t) => t.state === 'RUNNING') && st.tasks.filter((t) => t.worker_id === fresh.id).length === 2
       );
     });
     joins.push(Date.now() - t1);

@@ -62,8 +62,18 @@ async function rawClient(bootstrap, withHeaders) {
   let inflight = null;
   for (let i = 0; i < N; i += BATCH) {
     const messages = [];
-    for (let j = i; j < Math.min(N, i + BATCH); j++)
-      messages.push({ topic, partition: 0, key: Buffer.from(String(j)), value: Buffer.from(orderJson(j)) });
+    for (let j = i; j < Math.min(N, i + BATCH); j++) {
+      const m = { topic, partition: 0, key: Buffer.from(String(j)), value: Buffer.from(orderJson(j)) };
+      // datagen's three headers, as SimpleHeaderConverter writes them
+      if (withHeaders) {
+        m.headers = new Map([
+          [Buffer.from('task.generation'), Buffer.from('0')],
+          [Buffer.from('task.id'), Buffer.from('0')],
+          [Buffer.from('current.iteration'), Buffer.from(String(j))],
+        ]);
+      }
+      messages.push(m);
+    }
     if (inflight) await inflight;
     inflight = producer.send({ messages });
   }
