@@ -1,4 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { Producer } from '@platformatic/kafka';
 import { ConfigException } from '@tributary/api';
 import { ConnectRestException, ForbiddenError, NotFoundError, RebalanceNeededError } from '../errors.js';
 import { type HerderOptions, WorkerHerder } from '../herder.js';
@@ -379,6 +380,7 @@ export class DistributedHerder extends WorkerHerder {
 
   protected override async writeTaskConfigs(name: string, configs: Record<string, string>[]): Promise<void> {
     if (this.isLeader()) {
+      await this.#fenceZombies(name);
       await this.#d.configStore.putTaskConfigs(name, configs);
       return;
     }
@@ -403,6 +405,56 @@ export class DistributedHerder extends WorkerHerder {
     if (!res.ok) throw new ConnectRestException(res.status, `leader refused task configs: ${await res.text()}`);
   }
 
+  /**
+   * Exactly-once source (KIP-618): before a new generation of a source connector's task configs is
+   * written, the leader fences every transactional id of the current generation (InitProducerId
+   * bumps the epoch and aborts what was open), so no zombie task of it can commit afterwards —
+   * including task ids that the new generation no longer has.
+   */
+  async #fenceZombies(name: string): Promise<void> {
+    const eos = this.worker.opts.exactlyOnceSource;
+    if (!eos) return;
+    const snap = this.#d.configStore.snapshot();
+    const config = snap.connectors.get(name);
+    if (!config || this.#d.plugins.find(config['connector.class'] ?? '')?.descriptor.kind !== 'source') return;
+    const count = snap.taskConfigs.get(name)?.length ?? 0;
+    for (let task = 0; task < count; task++) {
+      const producer = new Producer({
+        clientId: `${this.#d.clientId}-fence`,
+        bootstrapBrokers: this.#d.bootstrapServers,
+        idempotent: true,
+        transactionalId: `${eos.groupId}-${name}-${task}`,
+        producerId: -1n,
+        producerEpoch: -1,
+      });
+      try {
+        const deadline = Date.now() + 60_000;
+        for (;;) {
+          try {
+            // InitProducerId (run by the first beginTransaction) is the fence; the empty local
+            // transaction is only closed again (the broker may answer INVALID_TXN_STATE to it).
+            const tx = await producer.beginTransaction();
+            await tx.abort().catch(() => undefined);
+            break;
+          } catch (err) {
+            if (
+              !/CONCURRENT_TRANSACTIONS|COORDINATOR_LOAD_IN_PROGRESS|NOT_COORDINATOR|COORDINATOR_NOT_AVAILABLE/.test(
+                errorText(err),
+              ) ||
+              Date.now() > deadline
+            )
+              throw err;
+            await new Promise((r) => setTimeout(r, 200));
+          }
+        }
+      } finally {
+        await producer.close().catch(() => undefined);
+      }
+    }
+    if (count > 0)
+      this.#log.info({ connector: name, tasks: count }, 'fenced the previous generation of transactional source tasks');
+  }
+
   /** The internal endpoint's handler: verifies the HMAC and writes the task configs (leader only). */
   override async putTaskConfigsFromWorker(
     name: string,
@@ -423,7 +475,10 @@ export class DistributedHerder extends WorkerHerder {
       throw new RebalanceNeededError('Cannot complete request because this worker is not the leader');
     }
     if (!Array.isArray(configs)) throw new ConfigException('task configs must be an array');
-    await this.serially(() => this.#d.configStore.putTaskConfigs(name, configs));
+    await this.serially(async () => {
+      await this.#fenceZombies(name);
+      await this.#d.configStore.putTaskConfigs(name, configs);
+    });
   }
 }
 
