@@ -13,6 +13,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   exportEndpoints(session.endpoints);
   // Node 20 is our floor; the AWS SDK's notice that future releases need Node 22 is noise in test output.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  // In-process workers log warnings and errors only, so test output stays readable; worker
+  // processes that tests read logs from set their own level.
+  process.env.TRIBUTARY_LOG_LEVEL ??= 'warn';
   const dropped = await dropStaleTestDatabases(session.endpoints.postgres.url);
   if (dropped.length > 0)
     process.stderr.write(`[services] dropped ${dropped.length} test databases left by killed runs\n`);
