@@ -250,6 +250,26 @@ export const postgresConfigDef = defineConfig({
     default: 'none',
     doc: 'Adjust field names for Avro.',
   }),
+  'signal.data.collection': ConfigKeys.string({
+    default: null,
+    doc: 'Signal table (schema.table) with columns id, type, data: execute-snapshot and other signals are inserted here, and incremental snapshots write their watermarks here.',
+    group: 'Signals',
+  }),
+  'signal.enabled.channels': ConfigKeys.list({
+    default: ['source'],
+    doc: 'Where signals are read from. Only source (the signal table) is supported.',
+    group: 'Signals',
+  }),
+  'incremental.snapshot.chunk.size': ConfigKeys.int({
+    default: 1024,
+    doc: 'Rows read per incremental snapshot chunk (one watermark window).',
+    group: 'Signals',
+  }),
+  'incremental.snapshot.watermarking.strategy': ConfigKeys.enum(['insert_insert', 'insert_delete'] as const, {
+    default: 'insert_insert',
+    doc: 'insert_insert writes an open and a close row per chunk to the signal table; insert_delete deletes the open row to close the window, so the table does not grow.',
+    group: 'Signals',
+  }),
   'errors.max.retries': ConfigKeys.int({
     default: -1,
     doc: 'Reconnect attempts after connection loss: -1 unlimited, 0 none.',
@@ -303,6 +323,17 @@ export function parseConfig(raw: Readonly<Record<string, string | undefined>>): 
     errors['max.queue.size'] = ['max.queue.size must be larger than max.batch.size.'];
   }
   if (c['snapshot.max.threads'] < 1) errors['snapshot.max.threads'] = ['Must be at least 1.'];
+  const unsupported = c['signal.enabled.channels'].filter((ch) => ch !== 'source');
+  if (unsupported.length > 0) {
+    errors['signal.enabled.channels'] = [
+      `Unsupported channel(s) ${unsupported.join(', ')}: only source (the signal table named by signal.data.collection) is supported.`,
+    ];
+  }
+  const signal = c['signal.data.collection'];
+  if (signal !== null && !/^[^.]+\.[^.]+$|^[^.]+\.[^.]+\.[^.]+$/.test(signal)) {
+    errors['signal.data.collection'] = [`'${signal}' is not a table name of the form schema.table.`];
+  }
+  if (c['incremental.snapshot.chunk.size'] < 1) errors['incremental.snapshot.chunk.size'] = ['Must be at least 1.'];
   if (Object.keys(errors).length > 0) throw new ConfigException(errors);
   return c;
 }

@@ -91,6 +91,8 @@ export async function ensurePublication(
   mode: PublicationMode,
   filters: Filters,
   logger: Logger,
+  /** Tables the publication needs besides the captured ones (the signal table). */
+  extra: readonly TableId[] = [],
 ): Promise<void> {
   const existing = await client.query<{ puballtables: boolean }>(
     'SELECT puballtables FROM pg_catalog.pg_publication WHERE pubname = $1',
@@ -112,7 +114,9 @@ export async function ensurePublication(
     }
     return;
   }
-  const tables = (await listTables(client)).filter((t) => filters.includesTable(t));
+  const tables = (await listTables(client)).filter(
+    (t) => filters.includesTable(t) || extra.some((e) => e.schema === t.schema && e.table === t.table),
+  );
   const list = tables.map((t) => `${quoteIdent(t.schema)}.${quoteIdent(t.table)}`).join(', ');
   if (!exists) {
     logger.info(

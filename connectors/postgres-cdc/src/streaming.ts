@@ -17,12 +17,14 @@ import {
   messageValueSchema,
   type NameAdjustmentMode,
   type Op,
+  type SnapshotMarker,
   sourceStruct,
   type TransactionBlock,
   transactionKeySchema,
   transactionValueSchema,
 } from './events.js';
 import type { Filters, TableId } from './filters.js';
+import type { ClosedChunk, IncrementalSnapshotter } from './incremental.js';
 import { type Lsn, maxLsn, pgMicrosToUnixMicros } from './lsn.js';
 import { type MessageType, streamingOffset } from './offsets.js';
 import type { ReplicationFrame } from './pgoutput/framing.js';
@@ -34,6 +36,8 @@ import {
   PgOutputDecoder,
   type RelationMessage,
   type TruncateMessage,
+  type TupleValue,
+  UNCHANGED_TOAST,
   type UpdateMessage,
 } from './pgoutput/messages.js';
 import type { RecordQueue } from './queue.js';
@@ -77,6 +81,8 @@ export interface ProcessorDeps {
   tables: Map<number, TableModel>;
   /** Called for each record as it is queued. */
   onQueued(record: SourceRecord): void;
+  /** Incremental snapshots through the signal table (absent: signals are not acted on). */
+  incremental?: IncrementalSnapshotter | null;
 }
 
 interface Txn {
@@ -377,12 +383,18 @@ export class ChangeEventProcessor {
     return t;
   }
 
-  #source(table: TableModel | null, lsn: Lsn, txn: Txn | null, tsMicros?: bigint): Struct {
+  #source(
+    table: TableModel | null,
+    lsn: Lsn,
+    txn: Txn | null,
+    tsMicros?: bigint,
+    snapshot: SnapshotMarker = 'false',
+  ): Struct {
     return sourceStruct({
       serverName: this.#prefix,
       db: this.#d.db,
       tsMicros: tsMicros ?? txn?.commitTimeUnixMicros ?? BigInt(Date.now()) * 1000n,
-      snapshot: 'false',
+      snapshot,
       schema: table?.id.schema ?? '',
       table: table?.id.table ?? '',
       txId: txn ? txn.xid : null,
@@ -391,17 +403,33 @@ export class ChangeEventProcessor {
     });
   }
 
-  #offset(lsn: Lsn, txn: Txn | null, messageType: MessageType, tsUsec?: bigint): SourceOffset {
+  #offset(
+    lsn: Lsn,
+    txn: Txn | null,
+    messageType: MessageType,
+    tsUsec?: bigint,
+    incremental?: Record<string, unknown>,
+  ): SourceOffset {
     this.#messageType = messageType;
-    return streamingOffset({
-      tsUsec: tsUsec ?? txn?.commitTimeUnixMicros ?? BigInt(Date.now()) * 1000n,
-      txId: txn ? txn.xid : null,
-      lsn,
-      lsnProc: lsn,
-      lsnCommit: this.#lastCommitEnd,
-      messageType,
-      serial: txn ? txn.serial : null,
-    });
+    return this.#withIncremental(
+      streamingOffset({
+        tsUsec: tsUsec ?? txn?.commitTimeUnixMicros ?? BigInt(Date.now()) * 1000n,
+        txId: txn ? txn.xid : null,
+        lsn,
+        lsnProc: lsn,
+        lsnCommit: this.#lastCommitEnd,
+        messageType,
+        serial: txn ? txn.serial : null,
+      }),
+      incremental,
+    );
+  }
+
+  /** Offsets carry a running incremental snapshot's progress, so a restart resumes it. */
+  #withIncremental(offset: SourceOffset, fields?: Record<string, unknown>): SourceOffset {
+    const f = fields ?? this.#d.incremental?.offsetFields();
+    if (!f || Object.keys(f).length === 0) return offset;
+    return { ...offset, ...f };
   }
 
   /**
@@ -493,10 +521,44 @@ export class ChangeEventProcessor {
     const envelope = envelopeStruct(table.envelopeSchema, op, before, after, this.#source(table, lsn, txn), tx);
     await this.#push(this.#record(table, key, envelope, offset, headers));
     if (op === 'd' && this.#tombstones) await this.#push(this.#record(table, key, null, offset));
+    if (op !== 't') this.#d.incremental?.onChange(table, key);
+  }
+
+  /** Emits the rows of an incremental snapshot chunk whose window the stream just closed. */
+  async #emitChunk(chunk: ClosedChunk, lsn: Lsn, txn: Txn, type: MessageType): Promise<void> {
+    const { table, rows } = chunk;
+    for (let i = 0; i < rows.length; i++) {
+      const offset = this.#offset(lsn, txn, type, undefined, i === rows.length - 1 ? chunk.after : chunk.during);
+      const source = this.#source(table, lsn, txn, BigInt(Date.now()) * 1000n, 'incremental');
+      const envelope = envelopeStruct(table.envelopeSchema, 'r', null, table.value(rows[i]!), source, null);
+      await this.#push(this.#record(table, table.key(rows[i]!), envelope, offset));
+    }
+    await this.#d.incremental?.ensureRunning();
+  }
+
+  /** Starts (or resumes) a pending incremental snapshot's next chunk; called once streaming runs. */
+  async startIncremental(): Promise<void> {
+    await this.#d.incremental?.ensureRunning();
+  }
+
+  #text(v: TupleValue | undefined): string | null {
+    return v === null || v === undefined || v === UNCHANGED_TOAST ? null : v.toString('utf8');
   }
 
   async #onInsert(msg: InsertMessage, lsn: Lsn, txn: Txn): Promise<void> {
     const table = this.#table(msg.relationOid);
+    const inc = this.#d.incremental;
+    if (inc?.isSignalTable(table.id)) {
+      const v = msg.newTuple.values;
+      const id = this.#text(v[0]);
+      const type = this.#text(v[1]);
+      if (id !== null && type !== null) {
+        const closed = await inc.onSignal({ id, type, data: this.#text(v[2]) });
+        if (closed) await this.#emitChunk(closed, lsn, txn, 'INSERT');
+        else if (type === 'execute-snapshot' || type === 'resume-snapshot' || type === 'stop-snapshot')
+          await inc.ensureRunning();
+      }
+    }
     if (!this.#d.filters.includesTable(table.id) || this.#skipped.has('c')) return;
     const row = table.convertTuple(msg.newTuple.values);
     await this.#emitChange(table, 'c', null, table.value(row), table.key(row), lsn, txn, 'INSERT');
@@ -531,6 +593,12 @@ export class ChangeEventProcessor {
 
   async #onDelete(msg: DeleteMessage, lsn: Lsn, txn: Txn): Promise<void> {
     const table = this.#table(msg.relationOid);
+    const inc = this.#d.incremental;
+    if (inc?.isSignalTable(table.id)) {
+      const id = this.#text(msg.oldTuple.values[0]);
+      const closed = id !== null ? inc.onSignalDelete(id) : null;
+      if (closed) await this.#emitChunk(closed, lsn, txn, 'DELETE');
+    }
     if (!this.#d.filters.includesTable(table.id) || this.#skipped.has('d')) return;
     const row = table.convertTuple(msg.oldTuple.values);
     await this.#emitChange(table, 'd', table.value(row), null, table.key(row), lsn, txn, 'DELETE');
@@ -613,15 +681,17 @@ export class ChangeEventProcessor {
       }
     }
     const position = this.idlePosition();
-    const offset = streamingOffset({
-      tsUsec: BigInt(now) * 1000n,
-      txId: null,
-      lsn: position,
-      lsnProc: position,
-      lsnCommit: position,
-      messageType: this.#messageType,
-      serial: null,
-    });
+    const offset = this.#withIncremental(
+      streamingOffset({
+        tsUsec: BigInt(now) * 1000n,
+        txId: null,
+        lsn: position,
+        lsnProc: position,
+        lsnCommit: position,
+        messageType: this.#messageType,
+        serial: null,
+      }),
+    );
     await this.#push(
       new SourceRecord({
         topic: `${this.#d.config['topic.heartbeat.prefix']}${this.#delim}${this.#prefix}`,

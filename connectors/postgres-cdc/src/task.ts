@@ -18,18 +18,25 @@ import {
 } from './config.js';
 import { connectSql, type PgConnectOptions, quoteIdent, sqlState } from './connection.js';
 import { CONNECTOR_VERSION } from './events.js';
-import { Filters } from './filters.js';
+import { Filters, type TableId } from './filters.js';
+import {
+  type IncrementalSql,
+  IncrementalSnapshotter,
+  type IncrementalState,
+  loadIncrementalState,
+  parseTableId,
+} from './incremental.js';
 import { formatLsn, type Lsn, maxLsn } from './lsn.js';
 import { flushableLsn, type LoadedOffset, loadOffset, offsetIdentity } from './offsets.js';
 import { QueueClosedError, RecordQueue } from './queue.js';
 import { ReplicationConnection, ReplicationSlotError, type ReplicationStream } from './replication.js';
 import type { MappingConfig } from './schema/mapping.js';
 import { TypeRegistry } from './schema/types.js';
-import { describeBackend, dropSlot, ensurePublication, readSlot, type SlotInfo } from './slots.js';
+import { describeBackend, dropSlot, ensurePublication, listTables, readSlot, type SlotInfo } from './slots.js';
 import { runSnapshot } from './snapshot.js';
 import { SpillStore } from './spill.js';
 import { type CatalogAccess, ChangeEventProcessor, type ResumePoint } from './streaming.js';
-import { readCatalogTable, type TableModel } from './tables.js';
+import { readCatalogTable, TableModel } from './tables.js';
 
 /** The connection to the server went away (restart, network): reconnect and resume. */
 class ConnectionLost extends Error {
@@ -91,6 +98,8 @@ export class PostgresSourceTask extends SourceTask {
   #lastQueued: SourceOffset | null = null;
   #committedIdentity: string | null = null;
   #snapshotDone = false;
+  /** An incremental snapshot the stored offset says is in progress. */
+  #restoredIncremental: IncrementalState | null = null;
 
   version(): string {
     return CONNECTOR_VERSION;
@@ -126,6 +135,19 @@ export class PostgresSourceTask extends SourceTask {
 
     const stored = await this.context.offsetStorageReader.offset(this.#partition);
     const offset = stored ? loadOffset(stored) : null;
+    const incremental = stored ? loadIncrementalState(stored) : null;
+    this.#restoredIncremental = incremental?.state ?? null;
+    if (incremental) {
+      this.#logger.info(
+        {
+          tables: incremental.state.collections.map((t) => t.id),
+          position: incremental.state.lastKey,
+        },
+        incremental.restartedTable
+          ? 'resuming an incremental snapshot; its key position was written by Debezium (Java-serialized) and cannot be read, so the current table starts again from its first row'
+          : 'resuming an incremental snapshot',
+      );
+    }
     const sql = await this.#openSql();
     const version = Number(
       (await sql.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`)).rows[0]!.v,
@@ -142,7 +164,15 @@ export class PostgresSourceTask extends SourceTask {
     }
     this.#types = await TypeRegistry.load(sql);
     this.#spill = await SpillStore.create(`tributary-pgcdc-${c['slot.name']}`);
-    await ensurePublication(sql, c['publication.name'], c['publication.autocreate.mode'], this.#filters, this.#logger);
+    const signalTable = c['signal.data.collection'] ? parseTableId(c['signal.data.collection']) : null;
+    await ensurePublication(
+      sql,
+      c['publication.name'],
+      c['publication.autocreate.mode'],
+      this.#filters,
+      this.#logger,
+      signalTable ? [signalTable] : [],
+    );
 
     const slot = await readSlot(sql, c['slot.name']);
     this.#checkSlot(slot);
@@ -231,24 +261,93 @@ export class PostgresSourceTask extends SourceTask {
     return this.#openSql();
   }
 
-  #catalog(): CatalogAccess {
-    const wrap = async <T>(fn: (c: pg.Client) => Promise<T>): Promise<T> => {
-      try {
-        return await fn(await this.#sqlClient());
-      } catch (err) {
-        if (isConnectionError(err)) {
-          await this.#sql?.end().catch(() => undefined);
-          this.#sql = null;
-          throw new ConnectionLost(`catalog connection lost: ${(err as Error).message}`, err);
-        }
-        throw err;
+  /** Runs on the regular connection; a lost connection becomes ConnectionLost (the stream reconnects). */
+  async #withSql<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
+    try {
+      return await fn(await this.#sqlClient());
+    } catch (err) {
+      if (isConnectionError(err)) {
+        await this.#sql?.end().catch(() => undefined);
+        this.#sql = null;
+        throw new ConnectionLost(`catalog connection lost: ${(err as Error).message}`, err);
       }
-    };
+      throw err;
+    }
+  }
+
+  #catalog(): CatalogAccess {
+    const wrap = <T>(fn: (c: pg.Client) => Promise<T>): Promise<T> => this.#withSql(fn);
     return {
       table: (oid) => wrap((c) => readCatalogTable(c, oid)),
       refreshTypes: () => wrap((c) => this.#types.refresh(c)),
       heartbeatAction: (q) => wrap(async (c) => void (await c.query(q))),
     };
+  }
+
+  #incrementalSql(): IncrementalSql {
+    const rawText = { getTypeParser: () => (v: string) => v };
+    return {
+      textRows: (text, values) =>
+        this.#withSql(async (c) => {
+          const res = await c.query<Array<string | null>>({
+            text,
+            values: [...values],
+            rowMode: 'array',
+            types: rawText,
+          });
+          return res.rows;
+        }),
+      execute: (text, values) =>
+        this.#withSql(async (c) => {
+          await c.query(text, [...values]);
+        }),
+      tables: () => this.#withSql((c) => listTables(c)),
+      columnTypes: (t) =>
+        this.#withSql(async (c) => {
+          const res = await c.query<{ attname: string; type: string }>(
+            `SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) AS type
+               FROM pg_catalog.pg_attribute a
+               JOIN pg_catalog.pg_class cl ON cl.oid = a.attrelid
+               JOIN pg_catalog.pg_namespace n ON n.oid = cl.relnamespace
+              WHERE n.nspname = $1 AND cl.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped
+              ORDER BY a.attnum`,
+            [t.schema, t.table],
+          );
+          if (res.rows.length === 0)
+            throw new ConnectException(
+              `Table ${t.schema}.${t.table} does not exist (signal.data.collection or a table to snapshot)`,
+            );
+          return res.rows.map((r) => ({ name: r.attname, type: r.type }));
+        }),
+    };
+  }
+
+  /** The model of a table for an incremental snapshot chunk: the stream's when it has one, else from the catalog. */
+  async #modelFor(id: TableId): Promise<TableModel | null> {
+    let found: TableModel | null = null;
+    for (const m of this.#tables.values()) if (m.id.schema === id.schema && m.id.table === id.table) found = m;
+    if (found) return found;
+    const catalog = await this.#withSql((c) => readCatalogTable(c, id));
+    if (!catalog) return null;
+    const c = this.#config;
+    const model = new TableModel({
+      id,
+      oid: catalog.oid,
+      columns: catalog.columns
+        .filter((col) => !col.generated)
+        .map((col) => ({ name: col.name, typeOid: col.typeOid, typmod: col.typmod })),
+      catalog,
+      filters: this.#filters,
+      types: this.#types,
+      mapping: this.#mapping,
+      topicPrefix: c['topic.prefix'],
+      topicDelimiter: c['topic.delimiter'],
+      schemaNameMode: c['schema.name.adjustment.mode'],
+      fieldNameMode: c['field.name.adjustment.mode'],
+      logger: this.#logger,
+    });
+    this.#tables.set(catalog.oid, model);
+    return model;
   }
 
   #onQueued = (record: SourceRecord): void => {
@@ -461,6 +560,16 @@ export class PostgresSourceTask extends SourceTask {
         db: c['database.dbname'],
         tables: this.#tables,
         onQueued: this.#onQueued,
+        incremental: new IncrementalSnapshotter(
+          {
+            config: c,
+            filters: this.#filters,
+            logger: this.#logger,
+            sql: this.#incrementalSql(),
+            modelFor: (id) => this.#modelFor(id),
+          },
+          this.#restoredIncremental,
+        ),
       },
       position,
     );
@@ -475,6 +584,7 @@ export class PostgresSourceTask extends SourceTask {
         connection = null;
         this.#stream = stream;
         failures = 0;
+        await processor.startIncremental();
         await this.#consume(stream, processor);
         return;
       } catch (err) {
