@@ -46,7 +46,7 @@ function connectorProps(dbUrl, extra) {
 }
 
 /** Runs a PostgresSourceTask without a worker: poll in a loop, count, stop. */
-async function driveTask(props, untilCount, onRecord) {
+async function driveTask(props, untilCount, onRecord, afterStart) {
   const api = await import('@tributary/api');
   const { PostgresSourceTask } = await import('@tributary/connector-postgres-cdc');
   const task = new PostgresSourceTask();
@@ -63,6 +63,7 @@ async function driveTask(props, untilCount, onRecord) {
   let peakRss = process.memoryUsage().rss;
   const t0 = performance.now();
   await task.start(props);
+  await afterStart?.();
   let firstAt = null;
   while (count < untilCount) {
     const batch = await task.poll();
@@ -111,6 +112,31 @@ async function benchSnapshot(pgUrl) {
       out.push({ threads, ...r });
       console.log(
         `  snapshot, ${threads} reader${threads > 1 ? 's' : ''}: ${fmt(r.count)} rows (${size}) in ${(r.totalMs / 1000).toFixed(1)} s = ${fmt(r.count / (r.totalMs / 1000))} rows/s (peak RSS ${mb(r.peakRss)})`,
+      );
+    }
+    // The same table through an incremental snapshot (signal table, watermark windows), streaming on.
+    await sql.query('CREATE TABLE dbz_signal (id varchar(64) PRIMARY KEY, type varchar(32) NOT NULL, data text)');
+    for (const chunk of [1024, 8192]) {
+      const r = await driveTask(
+        connectorProps(url, {
+          'snapshot.mode': 'no_data',
+          'signal.data.collection': 'public.dbz_signal',
+          'publication.autocreate.mode': 'filtered',
+          'publication.name': `bench_pub_${chunk}`,
+          'table.include.list': 'public.orders',
+          'incremental.snapshot.chunk.size': String(chunk),
+          'incremental.snapshot.watermarking.strategy': 'insert_delete',
+        }),
+        SNAPSHOT_ROWS,
+        undefined,
+        () =>
+          sql.query(
+            `INSERT INTO dbz_signal VALUES ('${randomUUID()}', 'execute-snapshot', '{"data-collections": ["public.orders"]}')`,
+          ),
+      );
+      out.push({ incrementalChunk: chunk, ...r });
+      console.log(
+        `  incremental snapshot, chunk ${fmt(chunk)}: ${fmt(r.count)} rows in ${(r.totalMs / 1000).toFixed(1)} s = ${fmt(r.count / (r.totalMs / 1000))} rows/s (peak RSS ${mb(r.peakRss)})`,
       );
     }
     return out;
