@@ -1,4 +1,5 @@
 import { ConfigException, ConfigKeys, type ConfigOf, defineConfig, type Password } from '@tributary/api';
+import { columnMapperErrors } from './column-mappers.js';
 import type { PgConnectOptions } from './connection.js';
 import { type MappingConfig, placeholderBytes } from './schema/mapping.js';
 
@@ -334,6 +335,7 @@ export function parseConfig(raw: Readonly<Record<string, string | undefined>>): 
     errors['signal.data.collection'] = [`'${signal}' is not a table name of the form schema.table.`];
   }
   if (c['incremental.snapshot.chunk.size'] < 1) errors['incremental.snapshot.chunk.size'] = ['Must be at least 1.'];
+  Object.assign(errors, columnMapperErrors(raw));
   if (Object.keys(errors).length > 0) throw new ConfigException(errors);
   return c;
 }

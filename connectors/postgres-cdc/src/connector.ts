@@ -50,6 +50,11 @@ export class PostgresConnector extends SourceConnector {
         const more = errors[info.name];
         if (more) for (const m of more) if (!info.errors.includes(m)) info.errors.push(m);
       }
+      // Keys named by pattern (column mappers) have no definition: report them on their own.
+      for (const [name, more] of Object.entries(errors)) {
+        if (configs.some((c) => c.name === name)) continue;
+        configs.push({ name, value: props[name] ?? null, recommended_values: [], errors: [...more], visible: true });
+      }
     }
     return { configs };
   }

@@ -1,4 +1,6 @@
+import { type MappedColumn, mapColumn, parseColumnMappers } from './column-mappers.js';
 import type { PostgresConfig } from './config.js';
+import type { ColumnConverter } from './schema/mapping.js';
 
 export interface TableId {
   readonly schema: string;
@@ -53,8 +55,11 @@ export class Filters {
   readonly #keyColumns: Array<{ table: RegExp; columns: string[] }>;
   readonly #prefixInclude: RegExp[];
   readonly #prefixExclude: RegExp[];
+  readonly #mappers: ReturnType<typeof parseColumnMappers>;
 
-  constructor(c: PostgresConfig) {
+  /** `raw` carries the column mapper keys, whose names hold their parameters (column.mask.with.<n>.chars …). */
+  constructor(c: PostgresConfig, raw: Readonly<Record<string, string | undefined>> = {}) {
+    this.#mappers = parseColumnMappers(raw);
     this.#schemaInclude = regexList(c['schema.include.list']);
     this.#schemaExclude = regexList(c['schema.exclude.list']);
     this.#tableInclude = regexList(c['table.include.list']);
@@ -108,6 +113,20 @@ export class Filters {
     const id = tableIdString(t);
     for (const k of this.#keyColumns) if (k.table.test(id)) return k.columns;
     return null;
+  }
+
+  /** A column's converter after column.truncate.*, column.mask.* and column.mask.hash.* (unchanged when none applies). */
+  mapColumn(
+    t: TableId,
+    column: Omit<MappedColumn, 'fullName'> & { name: string },
+    conv: ColumnConverter,
+  ): ColumnConverter {
+    if (this.#mappers.length === 0) return conv;
+    return mapColumn(
+      this.#mappers,
+      { fullName: `${tableIdString(t)}.${column.name}`, length: column.length, isString: column.isString },
+      conv,
+    );
   }
 
   includesMessagePrefix(prefix: string): boolean {

@@ -128,7 +128,7 @@ export class TableModel {
     const catalogByName = new Map((o.catalog?.columns ?? []).map((c) => [c.name, c]));
     this.#converters = o.columns.map((c) => {
       const cat = catalogByName.get(c.name);
-      const conv = columnConverter(
+      const converted = columnConverter(
         {
           name: c.name,
           typeOid: c.typeOid,
@@ -139,6 +139,19 @@ export class TableModel {
         o.types,
         o.mapping,
       );
+      const resolved = o.types.resolve(c.typeOid, c.typmod);
+      const conv =
+        converted &&
+        o.filters.mapColumn(
+          o.id,
+          {
+            name: c.name,
+            isString: resolved?.type.category === 'S',
+            // varchar(n) and char(n) carry n + 4 as their modifier.
+            length: resolved?.type.category === 'S' && resolved.typmod >= 4 ? resolved.typmod - 4 : null,
+          },
+          converted,
+        );
       if (!conv)
         o.logger.warn(
           { table: `${o.id.schema}.${o.id.table}`, column: c.name, typeOid: c.typeOid },

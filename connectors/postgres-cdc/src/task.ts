@@ -128,7 +128,7 @@ export class PostgresSourceTask extends SourceTask {
     this.#logger = this.context.logger.child({ server: c['topic.prefix'] });
     this.#connect = connectOptions(c, `tributary-postgres-cdc-${c['topic.prefix']}`);
     this.#mapping = mappingConfig(c);
-    this.#filters = new Filters(c);
+    this.#filters = new Filters(c, props);
     this.#partition = { server: c['topic.prefix'] };
     this.#queue = new RecordQueue(c['max.queue.size'], c['max.queue.size.in.bytes']);
     this.#stopping = false;

@@ -773,6 +773,25 @@ export class WorkerHerder implements Herder {
         if (configs.some((c) => c.definition.name === v.name)) {
           const existing = byName(v.name)!;
           for (const e of v.errors) if (!existing.errors.includes(e)) existing.errors.push(e);
+        } else if (v.errors.length > 0) {
+          // A key the connector reads by pattern (e.g. Debezium's column.mask.with.<n>.chars) has no
+          // definition, but its errors must still reach the 400 and /validate.
+          configs.push({
+            definition: {
+              name: v.name,
+              type: 'STRING',
+              required: false,
+              default_value: null,
+              importance: 'LOW',
+              documentation: '',
+              group: null,
+              width: 'NONE',
+              display_name: v.name,
+              dependents: [],
+              order: -1,
+            },
+            value: v,
+          });
         }
       }
     }
