@@ -251,6 +251,10 @@ export const postgresConfigDef = defineConfig({
     default: 'none',
     doc: 'Adjust field names for Avro.',
   }),
+  'event.processing.failure.handling.mode': ConfigKeys.enum(['fail', 'warn', 'skip', 'ignore'] as const, {
+    default: 'fail',
+    doc: 'A streamed change that cannot be turned into an event: fail the task (naming the change), warn (log it and skip it), or skip (ignore is the old name).',
+  }),
   'signal.data.collection': ConfigKeys.string({
     default: null,
     doc: 'Signal table (schema.table) with columns id, type, data: execute-snapshot and other signals are inserted here, and incremental snapshots write their watermarks here.',

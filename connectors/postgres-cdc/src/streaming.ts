@@ -1,4 +1,5 @@
 import {
+  ConnectException,
   Headers,
   type Logger,
   type Schema,
@@ -25,7 +26,7 @@ import {
 } from './events.js';
 import type { Filters, TableId } from './filters.js';
 import type { ClosedChunk, IncrementalSnapshotter } from './incremental.js';
-import { type Lsn, maxLsn, pgMicrosToUnixMicros } from './lsn.js';
+import { formatLsn, type Lsn, maxLsn, pgMicrosToUnixMicros } from './lsn.js';
 import { type MessageType, streamingOffset } from './offsets.js';
 import type { ReplicationFrame } from './pgoutput/framing.js';
 import {
@@ -40,7 +41,7 @@ import {
   UNCHANGED_TOAST,
   type UpdateMessage,
 } from './pgoutput/messages.js';
-import type { RecordQueue } from './queue.js';
+import { QueueClosedError, type RecordQueue } from './queue.js';
 import type { BinaryHandlingMode, MappingConfig } from './schema/mapping.js';
 import type { TypeRegistry } from './schema/types.js';
 import type { SpillStore } from './spill.js';
@@ -327,22 +328,59 @@ export class ChangeEventProcessor {
     ) {
       return;
     }
-    switch (msg.tag) {
-      case 'insert':
-        await this.#onInsert(msg, lsn, txn);
+    try {
+      switch (msg.tag) {
+        case 'insert':
+          await this.#onInsert(msg, lsn, txn);
+          return;
+        case 'update':
+          await this.#onUpdate(msg, lsn, txn);
+          return;
+        case 'delete':
+          await this.#onDelete(msg, lsn, txn);
+          return;
+        case 'truncate':
+          await this.#onTruncate(msg, lsn, txn);
+          return;
+        case 'message':
+          await this.#transactionalMessage(msg, lsn, txn);
+          return;
+      }
+    } catch (err) {
+      this.#processingFailure(err, msg, lsn, txn);
+    }
+  }
+
+  /**
+   * A change that cannot be turned into an event (e.g. NaN in a precise decimal): as
+   * event.processing.failure.handling.mode says, fail the task naming the change, or log it and go on.
+   * Stopping and lost connections are not processing failures and always propagate.
+   */
+  #processingFailure(err: unknown, msg: PgOutputMessage, lsn: Lsn, txn: Txn): void {
+    if (err instanceof QueueClosedError || (err as Error | null)?.name === 'ConnectionLost') throw err;
+    const relation = 'relationOid' in msg ? this.#d.tables.get(msg.relationOid) : undefined;
+    const where = {
+      table: relation ? `${relation.id.schema}.${relation.id.table}` : null,
+      operation: msg.tag,
+      lsn: formatLsn(lsn),
+      txId: txn.xid,
+      eventSerialNo: txn.serial,
+    };
+    const reason = err instanceof Error ? err.message : String(err);
+    switch (this.#d.config['event.processing.failure.handling.mode']) {
+      case 'warn':
+        this.#d.logger.warn({ ...where, err: reason }, 'skipped a change that could not be processed');
         return;
-      case 'update':
-        await this.#onUpdate(msg, lsn, txn);
+      case 'skip':
+      case 'ignore':
+        this.#d.logger.debug({ ...where, err: reason }, 'skipped a change that could not be processed');
         return;
-      case 'delete':
-        await this.#onDelete(msg, lsn, txn);
-        return;
-      case 'truncate':
-        await this.#onTruncate(msg, lsn, txn);
-        return;
-      case 'message':
-        await this.#transactionalMessage(msg, lsn, txn);
-        return;
+      default:
+        throw new ConnectException(
+          `Error processing the ${msg.tag} of ${where.table ?? 'a message'} at LSN ${where.lsn} (txId ${txn.xid}): ${reason}. ` +
+            'event.processing.failure.handling.mode=warn or skip would log and skip such changes instead.',
+          { cause: err },
+        );
     }
   }
 
