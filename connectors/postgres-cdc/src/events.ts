@@ -68,6 +68,9 @@ export const SOURCE_SCHEMA: Schema = SchemaBuilder.struct()
   .field('txId', SchemaBuilder.int64().optional().build())
   .field('lsn', SchemaBuilder.int64().optional().build())
   .field('xmin', SchemaBuilder.int64().optional().build())
+  // Debezium 3.x always declares the replication origin of the transaction (pgoutput Origin message).
+  .field('origin', SchemaBuilder.string().optional().build())
+  .field('origin_lsn', SchemaBuilder.int64().optional().build())
   .build();
 
 /** The `transaction` block of each envelope (event.block). */
@@ -150,7 +153,12 @@ export function messageValueSchema(mode: NameAdjustmentMode, contentSchema: Sche
     .build();
 }
 
-/** Debezium's Envelope (schema version 2): before, after, source, op, ts_ms, ts_us, ts_ns, transaction. */
+/**
+ * Debezium's Envelope (schema version 2): before, after, source, transaction, op, ts_ms, ts_us, ts_ns.
+ * `transaction` comes before `op` because Debezium adds it as an extra schema field, and
+ * Envelope.Builder appends op and the timestamps after all of those; JsonConverter writes the payload
+ * in schema order, so the order is visible in the bytes.
+ */
 export function envelopeSchema(name: string, valueSchema: Schema): Schema {
   return SchemaBuilder.struct()
     .version(2)
@@ -158,11 +166,11 @@ export function envelopeSchema(name: string, valueSchema: Schema): Schema {
     .field('before', valueSchema)
     .field('after', valueSchema)
     .field('source', SOURCE_SCHEMA)
+    .field('transaction', TRANSACTION_BLOCK_SCHEMA)
     .field('op', SchemaBuilder.string().build())
     .field('ts_ms', SchemaBuilder.int64().optional().build())
     .field('ts_us', SchemaBuilder.int64().optional().build())
     .field('ts_ns', SchemaBuilder.int64().optional().build())
-    .field('transaction', TRANSACTION_BLOCK_SCHEMA)
     .build();
 }
 
@@ -179,6 +187,8 @@ export interface SourceValues {
   lsn: bigint | null;
   /** Debezium's sequence: [last commit LSN, event LSN] as strings. */
   lastCommitLsn: bigint | null;
+  /** Replication origin of the transaction (pgoutput Origin message), when it had one. */
+  origin?: { name: string; lsn: bigint } | null;
 }
 
 function int64Value(v: bigint): number | bigint {
@@ -209,6 +219,7 @@ export function sourceStruct(v: SourceValues): Struct {
   if (v.snapshot !== 'false') s.put('snapshot', v.snapshot);
   if (v.txId !== null) s.put('txId', v.txId);
   if (v.lsn !== null) s.put('lsn', int64Value(v.lsn));
+  if (v.origin) s.put('origin', v.origin.name).put('origin_lsn', int64Value(v.origin.lsn));
   return s;
 }
 

@@ -27,6 +27,7 @@ function registry(): TypeRegistry {
   r.add(base(1009, '_text', { category: 'A', elemOid: Oid.TEXT }));
   r.add(base(1231, '_numeric', { category: 'A', elemOid: Oid.NUMERIC }));
   r.add(base(1001, '_bytea', { category: 'A', elemOid: Oid.BYTEA }));
+  r.add(base(1185, '_timestamptz', { category: 'A', elemOid: Oid.TIMESTAMPTZ }));
   r.add(base(90001, 'mood', { kind: 'e', enumValues: ['sad', 'ok', 'happy'] }));
   r.add(base(90002, '_mood', { category: 'A', elemOid: 90001 }));
   r.add(base(90003, 'positive_int', { kind: 'd', baseOid: Oid.INT4 }));
@@ -124,6 +125,13 @@ describe('Debezium type mapping', () => {
       name: 'io.debezium.time.ZonedTimestamp',
     });
     expect(conv(Oid.TIMESTAMPTZ).fromText('2018-06-20 15:13:16.945104+00')).toBe('2018-06-20T15:13:16.945104Z');
+    // Debezium prints exactly as many fraction digits as the column's precision (6 undeclared), none at 0.
+    expect(conv(Oid.TIMESTAMPTZ).fromText('1970-01-01 00:00:00+00')).toBe('1970-01-01T00:00:00.000000Z');
+    expect(conv(Oid.TIMESTAMPTZ, { typmod: 3 }).fromText('2020-01-01 00:00:00.5+00')).toBe('2020-01-01T00:00:00.500Z');
+    expect(conv(Oid.TIMESTAMPTZ, { typmod: 0 }).fromText('2020-01-01 00:00:01+00')).toBe('2020-01-01T00:00:01Z');
+    expect(conv(1185).fromText('{"2020-01-01 00:00:00+00"}')).toEqual(['2020-01-01T00:00:00.000000Z']);
+    expect(conv(1185, { typmod: 3 }).fromText('{"2020-01-01 00:00:00.5+00"}')).toEqual(['2020-01-01T00:00:00.500Z']);
+    expect(conv(Oid.TIMETZ).fromText('10:00:00.5+02')).toBe('08:00:00.5Z');
     expect(conv(Oid.TIMETZ).fromText('10:15:30+02')).toBe('08:15:30Z');
     const connect = conv(Oid.TIMESTAMP, { cfg: { timePrecisionMode: 'connect' } });
     expect(shape(connect.schema)).toMatchObject({ name: 'org.apache.kafka.connect.data.Timestamp' });
@@ -191,7 +199,11 @@ describe('Debezium type mapping', () => {
       new BigDecimal(150n, 2),
     );
     expect(conv(Oid.NUMERIC, { def: '1.5' }).schema.defaultValue).toBeNull();
-    expect(conv(Oid.TIMESTAMPTZ, { def: 'now()' }).schema.defaultValue).toBe('1970-01-01T00:00:00Z');
+    expect(conv(Oid.TIMESTAMPTZ, { def: 'now()' }).schema.defaultValue).toBe('1970-01-01T00:00:00.000000Z');
+    expect(
+      conv(Oid.TIMESTAMPTZ, { typmod: 1, def: "'2020-01-01 00:00:00+00'::timestamp with time zone" }).schema
+        .defaultValue,
+    ).toBe('2020-01-01T00:00:00.0Z');
     expect(conv(Oid.TIMESTAMPTZ, { def: 'CURRENT_TIMESTAMP' }).schema.defaultValue).toBeNull();
     expect(conv(Oid.DATE, { def: "'1970-01-11'::date" }).schema.defaultValue).toBe(10);
     expect(conv(Oid.JSONB, { def: "'{}'::jsonb" }).schema.defaultValue).toBe('{}');

@@ -446,14 +446,29 @@ function timestampHandler(ctx: TypeContext, typmod: number): TypeHandler {
   };
 }
 
-function timestampTzHandler(): TypeHandler {
+/**
+ * ZonedTimestamp text with Debezium's fraction: for a column precision p in 1..9 its formatter
+ * appends exactly p digits (`.000000` included); for p = 0 it uses ISO_OFFSET_DATE_TIME, whose
+ * fraction is as short as the value allows (none at p = 0).
+ */
+function zonedTimestamp(micros: bigint, precision: number): string {
+  const iso = isoInstantUtc(micros);
+  if (precision <= 0 || precision > 9) return iso;
+  const m = /^(.*T\d{2}:\d{2}:\d{2})(?:\.(\d+))?Z$/.exec(iso);
+  if (!m) return iso;
+  return `${m[1]}.${(m[2] ?? '').padEnd(precision, '0').slice(0, precision)}Z`;
+}
+
+function timestampTzHandler(typmod: number): TypeHandler {
+  // Debezium passes the column's scale (the typmod, 6 when undeclared) as the fraction width.
+  const p = timePrecision(typmod);
   return {
     builder: () => named(SchemaBuilder.string(), 'io.debezium.time.ZonedTimestamp'),
     convert: (t) => {
       const v = parseTimestampTzMicros(t);
-      return typeof v === 'string' ? v : isoInstantUtc(v);
+      return typeof v === 'string' ? v : zonedTimestamp(v, p);
     },
-    fallback: () => '1970-01-01T00:00:00Z',
+    fallback: () => zonedTimestamp(0n, p),
     toast: () => null,
     defaultKind: 'timestamptz',
   };
@@ -620,7 +635,7 @@ function scalarHandler(ctx: TypeContext, type: PgType, typmod: number, columnNam
     case Oid.TIMESTAMP:
       return timestampHandler(ctx, typmod);
     case Oid.TIMESTAMPTZ:
-      return timestampTzHandler();
+      return timestampTzHandler(typmod);
     case Oid.TIMETZ:
       return timeTzHandler();
     case Oid.INTERVAL:
