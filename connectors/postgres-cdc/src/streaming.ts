@@ -98,6 +98,8 @@ interface Txn {
   metadataBegun: boolean;
   totalOrder: number;
   perTable: Map<string, number>;
+  /** Replication origin when the transaction was applied by a subscription (pgoutput Origin message). */
+  origin: { name: string; lsn: Lsn } | null;
 }
 
 /**
@@ -221,6 +223,7 @@ export class ChangeEventProcessor {
         await this.#commitTxn(msg.endLsn);
         return;
       case 'origin':
+        if (this.#txn) this.#txn.origin = { name: msg.name, lsn: msg.originLsn };
         return;
       case 'stream_start':
         this.#streamXid = msg.xid;
@@ -260,6 +263,7 @@ export class ChangeEventProcessor {
       metadataBegun: false,
       totalOrder: 0,
       perTable: new Map(),
+      origin: null,
     };
     const r = this.#resume;
     if (r) {
@@ -438,6 +442,7 @@ export class ChangeEventProcessor {
       txId: txn ? txn.xid : null,
       lsn,
       lastCommitLsn: this.#lastCommitEnd,
+      origin: txn?.origin ?? null,
     });
   }
 
