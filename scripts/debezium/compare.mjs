@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 /**
- * Runs the golden SQL script (SETUP + SCRIPT in test/postgres-cdc/golden.test.ts) through the REAL
+ * Runs fixed SQL scripts through the REAL Debezium PostgreSQL connector and compares its events with ours.
+ * The golden script (SETUP + SCRIPT in test/postgres-cdc/golden.test.ts) goes through the REAL
  * Debezium PostgreSQL connector in a standalone Kafka Connect worker, reads what it wrote to Kafka, and
  * compares it field by field with our committed golden file (test/golden/postgres-cdc/types.json, which
- * golden.test.ts keeps equal to our connector's output). Exit code 0: equal apart from run-specific
- * fields; 1: differences (printed); 2: the comparison itself could not run.
+ * golden.test.ts keeps equal to our connector's output). The scenarios in scenarios.mjs (non-default
+ * modes, transaction metadata, mappers, incremental snapshots, heartbeats) run through Debezium AND our
+ * connector (in-process, serialized as a worker would), each side in a database of its own, headers included.
+ * Exit code 0: equal apart from run-specific fields; 1: differences (printed); 2: the comparison could not run.
  *
- *   node scripts/debezium/compare.mjs [--keep] [--verbose]
+ *   node scripts/debezium/compare.mjs [--only=golden,txmeta,...] [--keep] [--verbose]
  *
  * Needs Java 17+, Maven (to fetch the jars once), `pnpm build` (for @tributary/converters' exact JSON
  * reader), a Kafka broker and a Postgres with wal_level=logical. Environment:
@@ -23,9 +26,11 @@ import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync 
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { LosslessNumber, parseJsonExact } from '@tributary/converters';
+import { PostgresSourceTask } from '@tributary/connector-postgres-cdc';
+import { JsonConverter, LosslessNumber, parseJsonExact, SimpleHeaderConverter } from '@tributary/converters';
 import kafkajs from 'kafkajs';
 import pg from 'pg';
+import { SCENARIOS } from './scenarios.mjs';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const POM = path.join(import.meta.dirname, 'pom.xml');
@@ -38,6 +43,8 @@ const KEEP = args.has('--keep');
 const VERBOSE = args.has('--verbose');
 const PG_URL = process.env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const BOOTSTRAP = (process.env.KAFKA_BOOTSTRAP ?? '127.0.0.1:9092').split(',');
+/** Most replication slots (and WAL senders) in use at once: Debezium's plus ours. */
+const MAX_SLOTS = Number(process.env.MAX_SLOTS ?? 6);
 
 /** Run-specific values: clocks, WAL positions, transaction ids, names that embed the random run id. */
 const IGNORED_ENVELOPE = ['ts_ms', 'ts_us', 'ts_ns'];
@@ -111,10 +118,27 @@ const props = (o) =>
     .map(([k, v]) => `${k}=${String(v).replaceAll('\\', '\\\\')}`)
     .join('\n')}\n`;
 
-async function startConnect({ libs, tmp, db, prefix, slot, tableInclude }) {
+/** The connector properties both sides share: a database of its own, pgoutput, a slot dropped on stop. */
+function commonProps(db, prefix, slot) {
+  const u = new URL(db.url);
+  return {
+    'database.hostname': u.hostname,
+    'database.port': u.port || '5432',
+    'database.user': decodeURIComponent(u.username || 'postgres'),
+    ...(u.password ? { 'database.password': decodeURIComponent(u.password) } : {}),
+    'database.dbname': db.name,
+    'topic.prefix': prefix,
+    'plugin.name': 'pgoutput',
+    'slot.name': slot,
+    'slot.drop.on.stop': 'true',
+    'publication.name': 'dbz_publication',
+  };
+}
+
+/** Starts one standalone worker running every connector in `connectors` ([{ name, props }]). */
+async function startConnect({ libs, tmp, connectors }) {
   const port = await freePort();
   const worker = path.join(tmp, 'worker.properties');
-  const connector = path.join(tmp, 'connector.properties');
   const log4j = path.join(tmp, 'log4j2.properties');
   const logFile = path.join(tmp, 'connect.log');
   writeFileSync(
@@ -132,29 +156,22 @@ async function startConnect({ libs, tmp, db, prefix, slot, tableInclude }) {
       'plugin.discovery': 'only_scan',
     }),
   );
-  const u = new URL(db.url);
-  writeFileSync(
-    connector,
-    props({
-      name: 'dbz-compare',
-      'connector.class': 'io.debezium.connector.postgresql.PostgresConnector',
-      'tasks.max': '1',
-      'database.hostname': u.hostname,
-      'database.port': u.port || '5432',
-      'database.user': decodeURIComponent(u.username || 'postgres'),
-      ...(u.password ? { 'database.password': decodeURIComponent(u.password) } : {}),
-      'database.dbname': db.name,
-      'topic.prefix': prefix,
-      'plugin.name': 'pgoutput',
-      'slot.name': slot,
-      'slot.drop.on.stop': 'true',
-      'publication.name': 'dbz_publication',
-      'table.include.list': tableInclude,
-      // Debezium's own default is fine, but the broker may not auto-create topics.
-      'topic.creation.default.replication.factor': '1',
-      'topic.creation.default.partitions': '1',
-    }),
-  );
+  const files = connectors.map(({ name, props: p }) => {
+    const file = path.join(tmp, `${name}.properties`);
+    writeFileSync(
+      file,
+      props({
+        name,
+        'connector.class': 'io.debezium.connector.postgresql.PostgresConnector',
+        'tasks.max': '1',
+        // Debezium's own default is fine, but the broker may not auto-create topics.
+        'topic.creation.default.replication.factor': '1',
+        'topic.creation.default.partitions': '1',
+        ...p,
+      }),
+    );
+    return file;
+  });
   writeFileSync(
     log4j,
     props({
@@ -179,7 +196,7 @@ async function startConnect({ libs, tmp, db, prefix, slot, tableInclude }) {
       `${libs}/*`,
       'org.apache.kafka.connect.cli.ConnectStandalone',
       worker,
-      connector,
+      ...files,
     ],
     { stdio: ['ignore', fd, fd] },
   );
@@ -195,29 +212,31 @@ async function startConnect({ libs, tmp, db, prefix, slot, tableInclude }) {
     return text.split('\n').slice(-40).join('\n');
   };
   const rest = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 120_000;
+  const states = async () =>
+    Promise.all(
+      connectors.map(async ({ name }) => {
+        const r = await fetch(`${rest}/connectors/${name}/status`).catch(() => null);
+        return { name, s: r?.ok ? await r.json() : null };
+      }),
+    );
+  const deadline = Date.now() + 180_000;
   for (;;) {
     if (exited !== null) throw new Error(`Kafka Connect exited (${exited}):\n${tail()}`);
-    if (Date.now() > deadline) throw new Error(`Kafka Connect did not start the connector:\n${tail()}`);
-    try {
-      const r = await fetch(`${rest}/connectors/dbz-compare/status`);
-      if (r.ok) {
-        const s = await r.json();
-        const task = s.tasks?.[0];
-        if (s.connector?.state === 'FAILED' || task?.state === 'FAILED')
-          throw new Error(`Debezium failed:\n${s.connector?.trace ?? task?.trace}`);
-        if (task?.state === 'RUNNING') break;
-      }
-    } catch (e) {
-      if (String(e.message).startsWith('Debezium failed')) throw e;
+    if (Date.now() > deadline) throw new Error(`Kafka Connect did not start the connectors:\n${tail()}`);
+    const all = await states();
+    for (const { name, s } of all) {
+      const task = s?.tasks?.[0];
+      if (s?.connector?.state === 'FAILED' || task?.state === 'FAILED')
+        throw new Error(`Debezium ${name} failed:\n${s.connector?.trace ?? task?.trace}`);
     }
+    if (all.every(({ s }) => s?.tasks?.[0]?.state === 'RUNNING')) break;
     await sleep(500);
   }
   const status = async () => {
-    const r = await fetch(`${rest}/connectors/dbz-compare/status`).catch(() => null);
-    const s = r?.ok ? await r.json() : null;
-    const task = s?.tasks?.[0];
-    if (task?.state === 'FAILED') throw new Error(`Debezium task failed:\n${task.trace}`);
+    for (const { name, s } of await states()) {
+      const task = s?.tasks?.[0];
+      if (task?.state === 'FAILED') throw new Error(`Debezium task ${name} failed:\n${task.trace}`);
+    }
     if (exited !== null) throw new Error(`Kafka Connect exited (${exited}):\n${tail()}`);
   };
   const stop = async () => {
@@ -234,8 +253,11 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // ---------------------------------------------------------------------------------------------------
 // Kafka: waiting for and reading Debezium's topics.
 
+/** A run's topics: `<prefix>.*` and the heartbeat topic `<heartbeat prefix>.<prefix>`. */
+const ownTopic = (t, prefix) => t.startsWith(`${prefix}.`) || t.endsWith(`.${prefix}`);
+
 async function topicCounts(admin, prefix) {
-  const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${prefix}.`));
+  const topics = (await admin.listTopics()).filter((t) => ownTopic(t, prefix));
   const counts = {};
   for (const t of topics) {
     const offsets = await admin.fetchTopicOffsets(t);
@@ -244,24 +266,34 @@ async function topicCounts(admin, prefix) {
   return counts;
 }
 
-async function waitForCounts(admin, prefix, connect, done, what) {
+/**
+ * Waits until `done(counts)` holds and the counts have not moved for a few seconds. Heartbeat topics keep
+ * growing with the clock, so they do not count towards "not moved". With `soft`, a timeout returns what is
+ * there (a missing event then shows as a difference) instead of failing.
+ */
+async function waitForCounts(admin, prefix, connect, done, what, soft = false) {
   const deadline = Date.now() + 120_000;
   let last = '';
   let stableSince = 0;
   for (;;) {
     await connect.status();
     const counts = await topicCounts(admin, prefix);
-    const key = JSON.stringify(counts);
+    const key = JSON.stringify(Object.entries(counts).filter(([t]) => !isHeartbeatTopic(t)));
     if (key !== last) {
       last = key;
       stableSince = Date.now();
     }
     // Wait a little past the target so that extra events (which would be a difference) arrive too.
     if (done(counts) && Date.now() - stableSince > 3000) return counts;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; topics: ${key}\n${connect.tail()}`);
+    if (Date.now() > deadline) {
+      if (soft) return counts;
+      throw new Error(`timed out waiting for ${what}; topics: ${key}\n${connect.tail()}`);
+    }
     await sleep(500);
   }
 }
+
+const isHeartbeatTopic = (t) => t.startsWith('__debezium-heartbeat');
 
 async function readTopics(kafka, admin, counts) {
   const groupId = `dbz-compare-${randomBytes(4).toString('hex')}`;
@@ -274,7 +306,8 @@ async function readTopics(kafka, admin, counts) {
     let seen = 0;
     await consumer.run({
       eachMessage: async ({ topic, message }) => {
-        byTopic[topic].push({ offset: Number(message.offset), key: message.key, value: message.value });
+        const headers = Object.entries(message.headers ?? {}).map(([k, v]) => [k, v === null ? null : String(v)]);
+        byTopic[topic].push({ offset: Number(message.offset), key: message.key, value: message.value, headers });
         seen++;
       },
     });
@@ -289,7 +322,7 @@ async function readTopics(kafka, admin, counts) {
   const events = [];
   for (const [topic, msgs] of Object.entries(byTopic)) {
     msgs.sort((a, b) => a.offset - b.offset);
-    for (const m of msgs) events.push({ topic, key: text(m.key), value: text(m.value) });
+    for (const m of msgs) events.push({ topic, key: text(m.key), value: text(m.value), headers: m.headers });
   }
   return events;
 }
@@ -299,22 +332,51 @@ async function readTopics(kafka, admin, counts) {
 
 /** Replaces run-specific values with '<ignored>' (only where present, so a missing field still shows). */
 function normalize(event, prefix) {
+  // Topic names, source.name and the heartbeat key embed the prefix (which embeds the random run id).
   const rename = (v) => {
-    if (typeof v === 'string')
-      return v === prefix || v.startsWith(`${prefix}.`) ? `<prefix>${v.slice(prefix.length)}` : v;
+    if (typeof v === 'string') {
+      if (v === prefix) return '<prefix>';
+      if (v.startsWith(`${prefix}.`)) return `<prefix>${v.slice(prefix.length)}`;
+      if (v.endsWith(`.${prefix}`)) return `${v.slice(0, -prefix.length)}<prefix>`;
+      return v;
+    }
     if (Array.isArray(v)) return v.map(rename);
     if (v && typeof v === 'object' && !(v instanceof LosslessNumber))
       return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, rename(x)]));
     return v;
   };
   const e = rename(structuredCloneExact(event));
+  if (!e.headers?.length) delete e.headers;
+  // A UUID made anew at every start of the task.
+  else e.headers = e.headers.map(([k, v]) => [k, k === '__debezium.context.runId' && v ? '<ignored>' : v]);
+  const ignore = (o, k) => {
+    if (o && typeof o === 'object' && o[k] !== null && o[k] !== undefined) o[k] = '<ignored>';
+  };
   const payload = e.value?.payload;
   if (payload && typeof payload === 'object') {
     for (const k of IGNORED_ENVELOPE) if (k in payload) payload[k] = '<ignored>';
-    if (payload.source) for (const k of IGNORED_SOURCE) if (k in payload.source) payload.source[k] = '<ignored>';
-    if (e.topic.endsWith('.defaults') && payload.after)
-      for (const k of IGNORED_AFTER)
-        if (payload.after[k] !== null && payload.after[k] !== undefined) payload.after[k] = '<ignored>';
+    if (payload.source) {
+      for (const k of IGNORED_SOURCE) if (k in payload.source) payload.source[k] = '<ignored>';
+      ignore(payload.source, 'origin_lsn');
+    }
+    if (e.topic.endsWith('.defaults') && payload.after) for (const k of IGNORED_AFTER) ignore(payload.after, k);
+    // Transaction ids are "<txId>:<lsn>".
+    ignore(payload.transaction, 'id');
+    if (e.topic.endsWith('.transaction')) {
+      ignore(payload, 'id');
+      ignore(e.key?.payload, 'id');
+      // Debezium names a logical decoding message's "data collection" by Java's default toString (class@hash).
+      for (const c of payload.data_collections ?? [])
+        if (typeof c.data_collection === 'string') c.data_collection = c.data_collection.replace(/@[0-9a-f]+$/, '');
+    }
+    // Incremental snapshot watermarks: random ids, and the open/close timestamps in `data`.
+    if (e.topic.endsWith('.dbz_signal'))
+      for (const row of [payload.before, payload.after])
+        if (typeof row?.type === 'string' && row.type.startsWith('snapshot-window')) {
+          ignore(row, 'id');
+          ignore(row, 'data');
+          ignore(e.key?.payload, 'id');
+        }
   }
   return e;
 }
@@ -377,7 +439,8 @@ function diff(dbz, ours, at, out) {
     out.push({ path: at, dbz: show(dbz), ours: show(ours) });
 }
 
-function compare(dbzEvents, ourEvents) {
+/** onlyFirst: { topicPrefix: n } compares only the first n events of matching topics (clock-driven ones). */
+function compare(dbzEvents, ourEvents, onlyFirst = {}) {
   const group = (events) => {
     const m = new Map();
     for (const e of events) {
@@ -390,14 +453,20 @@ function compare(dbzEvents, ourEvents) {
   const b = group(ourEvents);
   const found = [];
   for (const topic of new Set([...a.keys(), ...b.keys()])) {
-    const da = a.get(topic) ?? [];
-    const db = b.get(topic) ?? [];
+    let da = a.get(topic) ?? [];
+    let db = b.get(topic) ?? [];
+    const first = Object.entries(onlyFirst).find(([p]) => topic.startsWith(p))?.[1];
+    if (first !== undefined) {
+      da = da.slice(0, first);
+      db = db.slice(0, first);
+    }
     if (da.length !== db.length)
       found.push({ event: topic, path: 'event count', dbz: String(da.length), ours: String(db.length) });
     for (let i = 0; i < Math.max(da.length, db.length); i++) {
-      const op = da[i]?.value?.payload?.op ?? db[i]?.value?.payload?.op ?? 'tombstone';
+      const op = da[i]?.value?.payload?.op ?? db[i]?.value?.payload?.op ?? (da[i]?.value ? 'other' : 'tombstone');
       const out = [];
-      diff(da[i] && { key: da[i].key, value: da[i].value }, db[i] && { key: db[i].key, value: db[i].value }, '', out);
+      const pick = (e) => e && { key: e.key, value: e.value, headers: e.headers };
+      diff(pick(da[i]), pick(db[i]), '', out);
       for (const d of out) found.push({ event: `${topic}#${i}(${op})`, ...d, path: d.path.slice(1) });
     }
   }
@@ -423,22 +492,124 @@ function report(found) {
 
 // ---------------------------------------------------------------------------------------------------
 
+// Our connector, in-process, as a worker runs it (no Kafka: the records are serialized the way the worker
+// would — JsonConverter with schemas for keys and values, the worker's default SimpleHeaderConverter).
+
+function quietLogger() {
+  const noop = () => {};
+  const err = (a, b) => log(`ours: ${typeof a === 'string' ? a : (b ?? '')} ${typeof a === 'string' ? '' : show(a)}`);
+  const l = { trace: noop, debug: noop, info: noop, warn: VERBOSE ? err : noop, error: err, fatal: err };
+  l.child = () => l;
+  return l;
+}
+
+async function startOurs(taskProps) {
+  const task = new PostgresSourceTask();
+  const records = [];
+  const state = { error: null, stop: false };
+  task.initialize({
+    configs: () => taskProps,
+    offsetStorageReader: {
+      offset: async () => null,
+      offsets: async (ps) => ps.map((partition) => ({ partition, offset: null })),
+    },
+    transactionContext: null,
+    logger: quietLogger(),
+  });
+  await task.start(taskProps);
+  const loop = (async () => {
+    while (!state.stop) {
+      try {
+        const batch = await task.poll();
+        if (batch) records.push(...batch);
+      } catch (e) {
+        state.error = e;
+        return;
+      }
+    }
+  })();
+  return {
+    records,
+    check() {
+      if (state.error) throw new Error(`our connector failed: ${state.error.stack ?? state.error}`);
+    },
+    async stop() {
+      if (state.stopped) return;
+      state.stopped = true;
+      state.stop = true;
+      await task.stop();
+      await loop;
+    },
+  };
+}
+
+function serializeOurs(records) {
+  const keys = new JsonConverter();
+  keys.configure({ 'schemas.enable': 'true' }, true);
+  const values = new JsonConverter();
+  values.configure({ 'schemas.enable': 'true' }, false);
+  const headers = new SimpleHeaderConverter();
+  headers.configure({});
+  const text = (b) => (b === null || b === undefined ? null : parseJsonExact(Buffer.from(b).toString('utf8')));
+  // A record the converter rejects would fail a worker's task: show it as a difference, not a crash.
+  const convert = (conv, r, schema, v) => {
+    try {
+      return text(conv.fromConnectData(r.topic, r.headers, schema, v));
+    } catch (e) {
+      return { '<converter error>': e.message };
+    }
+  };
+  return records.map((r) => ({
+    topic: r.topic,
+    key: convert(keys, r, r.keySchema, r.key),
+    value: convert(values, r, r.valueSchema, r.value),
+    headers: [...(r.headers ?? [])].map((h) => {
+      const b = headers.fromConnectHeader(r.topic, h.key, h.schema, h.value);
+      return [h.key, b === null ? null : Buffer.from(b).toString('utf8')];
+    }),
+  }));
+}
+
+const nonHeartbeat = (records) => records.filter((r) => !isHeartbeatTopic(r.topic)).length;
+
+/** Waits until our task has produced at least `n` events and then nothing new for `quietMs`. */
+async function waitForOurs(ours, n, what, quietMs = 3000) {
+  const deadline = Date.now() + 120_000;
+  let last = -1;
+  let since = Date.now();
+  for (;;) {
+    ours.check();
+    const c = nonHeartbeat(ours.records);
+    if (c !== last) {
+      last = c;
+      since = Date.now();
+    }
+    if (c >= n && Date.now() - since > quietMs) return c;
+    if (Date.now() > deadline) throw new Error(`our connector: timed out waiting for ${what} (have ${c})`);
+    await sleep(200);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+
 /** Set on SIGINT/SIGTERM: the signal handler owns cleanup and the exit from then on. */
 let interrupted = false;
 
 async function main() {
+  const onlyArg = process.argv.find((a) => a.startsWith('--only='));
+  const only = onlyArg ? new Set(onlyArg.slice('--only='.length).split(',')) : null;
+  const wanted = (name) => !only || only.has(name);
+  const scenarios = SCENARIOS.filter((s) => wanted(s.name));
+  const withGolden = wanted('golden');
   const { setup, script, tableInclude } = loadScript();
   const golden = parseJsonExact(readFileSync(GOLDEN, 'utf8'));
   const jars = ensureJars();
   log(`Debezium ${jars.version}, Kafka Connect ${jars.kafka}`);
 
   const run = randomBytes(4).toString('hex');
-  const dbName = `dbz_compare_${run}`;
-  const prefix = `dbzcmp_${run}`;
-  const slot = `dbzcmp_${run}`;
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'dbz-compare-'));
   const cleanup = [];
-  // Ctrl-C must still stop the Connect JVM and drop the database, slot and topics.
+  // Ctrl-C must still stop the Connect JVM and drop the databases, slots and topics.
   const onSignal = (sig) => {
     if (interrupted) return;
     interrupted = true;
@@ -456,75 +627,169 @@ async function main() {
     const base = new pg.Client({ connectionString: PG_URL });
     await base.connect();
     cleanup.push(() => base.end());
-    await base.query(`CREATE DATABASE ${dbName}`);
-    const url = new URL(PG_URL);
-    url.pathname = `/${dbName}`;
-    const db = { url: url.toString(), name: dbName };
-    cleanup.push(async () => {
-      if (KEEP) return log(`kept database ${dbName}`);
-      // The slot is dropped by Debezium on a clean stop; this catches a crash.
-      for (let i = 0; i < 20; i++) {
-        const r = await base.query('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [slot]);
-        if (r.rowCount === 0) break;
-        if (!r.rows[0].active) {
-          await base.query('SELECT pg_drop_replication_slot($1)', [slot]);
-          break;
-        }
-        await sleep(500);
-      }
-      await base.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    });
-    const client = new pg.Client({ connectionString: db.url });
-    await client.connect();
-    cleanup.push(() => client.end());
-    for (const s of setup) await client.query(s);
 
+    /** A database of its own, dropped at the end with any replication slot left on it. */
+    const database = async (name, statements) => {
+      await base.query(`CREATE DATABASE ${name}`);
+      const url = new URL(PG_URL);
+      url.pathname = `/${name}`;
+      const db = { url: url.toString(), name };
+      cleanup.push(async () => {
+        if (KEEP) return log(`kept database ${name}`);
+        // Slots are dropped by their connector on a clean stop; this catches a crash.
+        for (let i = 0; i < 20; i++) {
+          const r = await base.query('SELECT slot_name, active FROM pg_replication_slots WHERE database = $1', [name]);
+          if (r.rowCount === 0) break;
+          for (const row of r.rows)
+            if (!row.active) await base.query('SELECT pg_drop_replication_slot($1)', [row.slot_name]);
+          await sleep(500);
+        }
+        await base.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      });
+      const client = new pg.Client({ connectionString: db.url });
+      await client.connect();
+      cleanup.push(() => client.end());
+      for (const s of statements) await client.query(s);
+      db.client = client;
+      return db;
+    };
+
+    // Each run: one database per side, Debezium's topic prefix / slot dbzcmp_<run>[_<scenario>], ours ours_<...>.
+    const runs = [];
+    if (withGolden) {
+      const db = await database(`dbz_compare_${run}`, setup);
+      const prefix = `dbzcmp_${run}`;
+      runs.push({
+        name: 'golden',
+        dbz: { db, prefix, props: { ...commonProps(db, prefix, prefix), 'table.include.list': tableInclude } },
+      });
+    }
+    for (const sc of scenarios) {
+      const dbzDb = await database(`dbz_compare_${run}_${sc.name}_d`, sc.setup);
+      const ourDb = await database(`dbz_compare_${run}_${sc.name}_o`, sc.setup);
+      const prefix = `dbzcmp_${run}_${sc.name}`;
+      const ourPrefix = `ours_${run}_${sc.name}`;
+      runs.push({
+        name: sc.name,
+        scenario: sc,
+        dbz: { db: dbzDb, prefix, props: { ...commonProps(dbzDb, prefix, prefix), ...sc.config } },
+        ours: { db: ourDb, prefix: ourPrefix, props: { ...commonProps(ourDb, ourPrefix, ourPrefix), ...sc.config } },
+      });
+    }
+
+    const prefixes = runs.map((r) => r.dbz.prefix);
     cleanup.push(async () => {
-      if (KEEP) return log(`kept topics ${prefix}.* and ${tmp}`);
-      const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${prefix}.`));
+      if (KEEP) return log(`kept topics of ${prefixes.join(', ')} and ${tmp}`);
+      const topics = (await admin.listTopics()).filter((t) => prefixes.some((p) => ownTopic(t, p)));
       if (topics.length) await admin.deleteTopics({ topics }).catch(() => undefined);
       rmSync(tmp, { recursive: true, force: true });
     });
-    log(`starting Kafka Connect (database ${dbName}, topic prefix ${prefix})`);
-    const connect = await startConnect({ libs: jars.libs, tmp, db, prefix, slot, tableInclude });
-    cleanup.push(() => connect.stop());
-
-    const goldenTopics = (t) => golden.filter((e) => e.topic === t.replace(prefix, GOLDEN_PREFIX)).length;
-    // The snapshot: as many events as the golden file has with op "r".
-    const snapshotCount = golden.filter((e) => e.value?.payload?.op === 'r').length;
-    const total = (c) => Object.values(c).reduce((x, y) => x + y, 0);
-    await waitForCounts(admin, prefix, connect, (c) => total(c) >= snapshotCount, 'the snapshot');
-    log('snapshot done; applying the script');
-    for (const s of script) await client.query(s);
-    const counts = await waitForCounts(
-      admin,
-      prefix,
-      connect,
-      (c) => total(c) >= golden.length,
-      'the scripted changes',
-    );
-    for (const [t, n] of Object.entries(counts)) log(`${t}: ${n} message(s) (golden: ${goldenTopics(t)})`);
-    const dbzEvents = await readTopics(kafka, admin, counts);
-
-    const norm = (events, p) => events.map((e) => normalize(e, p));
-    const a = norm(dbzEvents, prefix);
-    const b = norm(golden, GOLDEN_PREFIX);
-    if (VERBOSE) {
-      console.log('=== Debezium ===');
-      for (const e of a) console.log(show(e));
-      console.log('=== ours (golden) ===');
-      for (const e of b) console.log(show(e));
+    // Postgres allows few replication slots and WAL senders (10 by default): run the scenarios in batches
+    // that need at most MAX_SLOTS of them (Debezium's + ours), one Connect worker per batch.
+    const batches = [];
+    for (const r of runs) {
+      const cur = batches.at(-1);
+      const slots = (b) => b.reduce((n, x) => n + (x.ours ? 2 : 1), 0);
+      if (cur && slots(cur) + (r.ours ? 2 : 1) <= MAX_SLOTS) cur.push(r);
+      else batches.push([r]);
     }
-    const found = compare(a, b);
-    if (found.length === 0) {
-      console.log(`No differences: ${a.length} events equal to Debezium ${jars.version} (run-specific fields aside).`);
-      return 0;
+    const results = [];
+    for (const batch of batches) results.push(...(await runBatch(batch)));
+
+    async function runBatch(batch) {
+      log(`starting Kafka Connect with ${batch.map((r) => r.name).join(', ')} (run ${run}) and our connector`);
+      const batchTmp = mkdtempSync(path.join(tmp, 'batch-'));
+      const connect = await startConnect({
+        libs: jars.libs,
+        tmp: batchTmp,
+        connectors: batch.map((r) => ({ name: `dbz-${r.name}`, props: r.dbz.props })),
+      });
+      const stops = [() => connect.stop()];
+      cleanup.push(...stops);
+      try {
+        for (const r of batch)
+          if (r.ours) {
+            r.ours.task = await startOurs(r.ours.props);
+            const stop = () => r.ours.task.stop();
+            stops.push(stop);
+            cleanup.push(stop);
+          }
+
+        const total = (c) =>
+          Object.entries(c)
+            .filter(([t]) => !isHeartbeatTopic(t))
+            .reduce((x, [, y]) => x + y, 0);
+        return await Promise.all(
+          batch.map(async (r) => {
+            if (!r.scenario) {
+              // The golden script: Debezium against the committed golden file.
+              const snapshotCount = golden.filter((e) => e.value?.payload?.op === 'r').length;
+              await waitForCounts(admin, r.dbz.prefix, connect, (c) => total(c) >= snapshotCount, 'the snapshot');
+              for (const s of script) await r.dbz.db.client.query(s);
+              const counts = await waitForCounts(
+                admin,
+                r.dbz.prefix,
+                connect,
+                (c) => total(c) >= golden.length,
+                'the scripted changes',
+              );
+              const dbz = (await readTopics(kafka, admin, counts)).map((e) => normalize(e, r.dbz.prefix));
+              // The golden file records keys and values only; the scenarios below compare headers.
+              for (const e of dbz) delete e.headers;
+              const ours = golden.map((e) => normalize(e, GOLDEN_PREFIX));
+              return { name: r.name, dbz, ours, found: compare(dbz, ours) };
+            }
+            const sc = r.scenario;
+            await Promise.all([
+              waitForCounts(admin, r.dbz.prefix, connect, (c) => total(c) >= sc.snapshot, `${sc.name}: the snapshot`),
+              waitForOurs(r.ours.task, sc.snapshot, `${sc.name}: the snapshot`),
+            ]);
+            log(`${sc.name}: snapshot done (${sc.snapshot} event(s)); applying the script`);
+            for (const step of sc.script) {
+              if (typeof step === 'object') await sleep(step.sleep);
+              else await Promise.all([r.dbz.db.client.query(step), r.ours.db.client.query(step)]);
+            }
+            const ourCount = await waitForOurs(r.ours.task, 0, `${sc.name}: the script`);
+            // Debezium should reach the same count; if it does not, the soft timeout lets the diff show it.
+            const counts = await waitForCounts(
+              admin,
+              r.dbz.prefix,
+              connect,
+              (c) => total(c) >= ourCount,
+              `${sc.name}: the script`,
+              true,
+            );
+            await r.ours.task.stop();
+            for (const [t, n] of Object.entries(counts)) log(`${sc.name}: ${t}: ${n} message(s)`);
+            const dbz = (await readTopics(kafka, admin, counts)).map((e) => normalize(e, r.dbz.prefix));
+            const ours = serializeOurs(r.ours.task.records).map((e) => normalize(e, r.ours.prefix));
+            return { name: r.name, dbz, ours, found: compare(dbz, ours, sc.onlyFirst) };
+          }),
+        );
+      } finally {
+        for (const stop of stops.reverse()) await stop().catch((e) => log(`stop: ${e.message}`));
+      }
     }
-    console.log(
-      `Differences between Debezium ${jars.version} (debezium) and test/golden/postgres-cdc/types.json (ours):\n`,
-    );
-    report(found);
-    return 1;
+
+    let differ = 0;
+    for (const res of results) {
+      if (VERBOSE) {
+        console.log(`=== ${res.name}: Debezium ===`);
+        for (const e of res.dbz) console.log(show(e));
+        console.log(`=== ${res.name}: ours ===`);
+        for (const e of res.ours) console.log(show(e));
+      }
+      const against = res.name === 'golden' ? 'test/golden/postgres-cdc/types.json' : 'our connector';
+      if (res.found.length === 0) {
+        console.log(`[${res.name}] no differences: ${res.dbz.length} Debezium events equal to ${against}'s.`);
+        continue;
+      }
+      differ++;
+      console.log(`[${res.name}] differences between Debezium ${jars.version} (debezium) and ${against} (ours):\n`);
+      report(res.found);
+      console.log('');
+    }
+    return differ === 0 ? 0 : 1;
   } finally {
     if (!interrupted) await runCleanup(cleanup);
   }
