@@ -255,13 +255,15 @@ export function envelopeStruct(
   if (before) e.put('before', before);
   if (after) e.put('after', after);
   if (tx) {
-    e.put(
-      'transaction',
-      new Struct(TRANSACTION_BLOCK_SCHEMA)
-        .put('id', tx.id)
-        .put('total_order', tx.totalOrder)
-        .put('data_collection_order', tx.dataCollectionOrder),
-    );
+    e.put('transaction', transactionBlockStruct(tx));
   }
   return e;
+}
+
+/** The `transaction` block of a change or message event. */
+export function transactionBlockStruct(tx: TransactionBlock): Struct {
+  return new Struct(TRANSACTION_BLOCK_SCHEMA)
+    .put('id', tx.id)
+    .put('total_order', tx.totalOrder)
+    .put('data_collection_order', tx.dataCollectionOrder);
 }

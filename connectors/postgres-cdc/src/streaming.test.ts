@@ -209,6 +209,9 @@ describe('ChangeEventProcessor', () => {
     expect((out[0]!.headers.lastWithName('__debezium.newkey')!.value as Struct).toJSON()).toEqual({ id: 2 });
     expect((out[2]!.headers.lastWithName('__debezium.oldkey')!.value as Struct).toJSON()).toEqual({ id: 1 });
     expect((out[2]!.key as Struct).toJSON()).toEqual({ id: 2 });
+    // Debezium's tombstone carries the delete's headers.
+    expect(out[1]!.headers.toArray().map((h) => h.key)).toEqual(['__debezium.newkey']);
+    expect(out[1]!.headers).not.toBe(out[0]!.headers);
   });
 
   it('fills unchanged TOAST from the old row under REPLICA IDENTITY FULL, else uses the placeholder', async () => {
@@ -251,6 +254,8 @@ describe('ChangeEventProcessor', () => {
     expect((out[0]!.value as Struct).toJSON()).toMatchObject({ status: 'BEGIN', id: '704', event_count: null });
     expect(op(out[2]!)).toBe('t');
     expect(out[2]!.key).toBeNull();
+    // No key schema either: a non-optional key schema with a null key fails the JsonConverter.
+    expect(out[2]!.keySchema).toBeNull();
     const block = (out[1]!.value as Struct).get('transaction') as Struct;
     expect(block.toJSON()).toEqual({ id: '704', total_order: 1, data_collection_order: 1 });
     const end = out[3]!.value as Struct;
@@ -274,6 +279,37 @@ describe('ChangeEventProcessor', () => {
     expect(((v.get('source') as Struct).get('txId') as number) ?? null).toBe(705);
     expect(((out[1]!.value as Struct).get('source') as Struct).get('txId')).toBeNull();
     expect(out[1]!.sourceOffset).toMatchObject({ lsn_commit: 0x7000 });
+  });
+
+  it('counts transactional messages in transaction metadata, each its own data collection, as Debezium', async () => {
+    const s = await setup({ 'provide.transaction.metadata': 'true' });
+    await txn(s, 706, 0x6000n, [pgo.insert(T_OID, row(1, 'a')), pgo.message('audit', 'hello', true, 0x6002n)]);
+    await txn(s, 707, 0x6100n, [pgo.message('audit', 'alone', true, 0x6101n)], false);
+    await s.frame(pgo.message('nt', 'x', false, 0x7000n), 0x7000n);
+    const out = await s.drain();
+    expect(out.map((r) => r.topic)).toEqual([
+      'srv.transaction',
+      'srv.public.t',
+      'srv.message',
+      'srv.transaction',
+      'srv.transaction',
+      'srv.message',
+      'srv.transaction',
+      'srv.message',
+    ]);
+    const block = (r: SourceRecord): unknown => ((r.value as Struct).get('transaction') as Struct | null)?.toJSON();
+    expect(block(out[2]!)).toEqual({ id: '706', total_order: 2, data_collection_order: 1 });
+    expect(block(out[5]!)).toEqual({ id: '707', total_order: 1, data_collection_order: 1 });
+    expect(block(out[7]!)).toBeUndefined();
+    const end = out[3]!.value as Struct;
+    expect(end.get('event_count')).toBe(2);
+    expect((end.get('data_collections') as Struct[]).map((c) => c.toJSON())).toEqual([
+      { data_collection: 'public.t', event_count: 1 },
+      {
+        data_collection: 'io.debezium.connector.postgresql.LogicalDecodingMessageMonitor$LogicalDecodingMessageId',
+        event_count: 1,
+      },
+    ]);
   });
 
   it('spills streamed transactions and emits them only when they commit', async () => {

@@ -21,6 +21,7 @@ import {
   type SnapshotMarker,
   sourceStruct,
   type TransactionBlock,
+  transactionBlockStruct,
   transactionKeySchema,
   transactionValueSchema,
 } from './events.js';
@@ -101,6 +102,12 @@ interface Txn {
   /** Replication origin when the transaction was applied by a subscription (pgoutput Origin message). */
   origin: { name: string; lsn: Lsn } | null;
 }
+
+/** Debezium's name for a logical decoding message as a transaction's data collection (see #txBlock). */
+const MESSAGE_DATA_COLLECTION =
+  'io.debezium.connector.postgresql.LogicalDecodingMessageMonitor$LogicalDecodingMessageId';
+/** Keeps each message its own END entry in Txn.perTable; never part of a table name. */
+const MESSAGE_ENTRY_SEPARATOR = '\u0000';
 
 /**
  * Turns the pgoutput stream into Debezium change events: tracks relations and transactions,
@@ -490,13 +497,21 @@ export class ChangeEventProcessor {
     this.#d.onQueued(record);
   }
 
-  async #txBlock(table: TableModel, txn: Txn, offset: SourceOffset): Promise<TransactionBlock | null> {
+  /**
+   * The transaction block of the next event in `txn` (BEGIN first when it is the transaction's first event).
+   * `table` null: a transactional logical decoding message. Debezium counts each such message as a data
+   * collection of its own, named by its LogicalDecodingMessageId (Java's default toString, class name plus an
+   * identity hash no one can reproduce): we write the class name alone, one END entry per message.
+   */
+  async #txBlock(table: TableModel | null, txn: Txn, offset: SourceOffset): Promise<TransactionBlock | null> {
     if (!this.#txMetadata) return null;
     if (!txn.metadataBegun) {
       txn.metadataBegun = true;
       await this.#transactionEvent('BEGIN', txn, offset);
     }
-    const coll = `${table.id.schema}.${table.id.table}`;
+    const coll = table
+      ? `${table.id.schema}.${table.id.table}`
+      : `${MESSAGE_DATA_COLLECTION}${MESSAGE_ENTRY_SEPARATOR}${txn.totalOrder}`;
     txn.totalOrder++;
     const n = (txn.perTable.get(coll) ?? 0) + 1;
     txn.perTable.set(coll, n);
@@ -513,7 +528,9 @@ export class ChangeEventProcessor {
       const collSchema = this.#txValueSchema.field('data_collections')!.schema.valueSchema!;
       value.put(
         'data_collections',
-        [...txn.perTable].map(([c, n]) => new Struct(collSchema).put('data_collection', c).put('event_count', n)),
+        [...txn.perTable].map(([c, n]) =>
+          new Struct(collSchema).put('data_collection', c.split(MESSAGE_ENTRY_SEPARATOR)[0]).put('event_count', n),
+        ),
       );
     }
     await this.#push(
@@ -538,7 +555,9 @@ export class ChangeEventProcessor {
   ): SourceRecord {
     return new SourceRecord({
       topic: table.topic,
-      keySchema: table.keySchema,
+      // A TRUNCATE has no key: Debezium writes it without a key schema too (a key schema with a null key
+      // would make the JsonConverter reject the record, as the key struct is not optional).
+      keySchema: key === null ? null : table.keySchema,
       key,
       valueSchema: value ? table.envelopeSchema : null,
       value,
@@ -562,8 +581,11 @@ export class ChangeEventProcessor {
     const offset = this.#offset(lsn, txn, type);
     const tx = await this.#txBlock(table, txn, offset);
     const envelope = envelopeStruct(table.envelopeSchema, op, before, after, this.#source(table, lsn, txn), tx);
+    // The tombstone carries the delete's headers (__debezium.newkey after a key change), as Debezium's does.
+    // A copy of its own, so that whatever changes one record's headers later leaves the other's alone.
+    const tombstoneHeaders = headers?.duplicate();
     await this.#push(this.#record(table, key, envelope, offset, headers));
-    if (op === 'd' && this.#tombstones) await this.#push(this.#record(table, key, null, offset));
+    if (op === 'd' && this.#tombstones) await this.#push(this.#record(table, key, null, offset, tombstoneHeaders));
     if (op !== 't') this.#d.incremental?.onChange(table, key);
   }
 
@@ -671,8 +693,11 @@ export class ChangeEventProcessor {
 
   async #messageEvent(msg: LogicalMessage, lsn: Lsn, txn: Txn | null, offset: SourceOffset): Promise<void> {
     const blockSchema = this.#messageValueSchema.field('message')!.schema;
+    // A transactional message is one of its transaction's events (BEGIN/END, total_order), as in Debezium.
+    const tx = txn ? await this.#txBlock(null, txn, offset) : null;
     const value = new Struct(this.#messageValueSchema)
       .put('op', 'm')
+      .put('transaction', tx ? transactionBlockStruct(tx) : null)
       .put('ts_ms', Date.now())
       .put('source', this.#source(null, lsn, txn, txn ? undefined : BigInt(Date.now()) * 1000n))
       .put(
