@@ -346,8 +346,8 @@ function normalize(event, prefix) {
     return v;
   };
   const e = rename(structuredCloneExact(event));
-  // Debezium 3's __debezium.context.* headers are a known difference (not written by ours; see the docs).
-  if (e.headers) e.headers = e.headers.filter(([k]) => !k.startsWith('__debezium.context.'));
+  // The run id differs between any two runs (of either connector).
+  if (e.headers) e.headers = e.headers.map(([k, v]) => (k === '__debezium.context.runId' ? [k, '<ignored>'] : [k, v]));
   if (!e.headers?.length) delete e.headers;
   const ignore = (o, k) => {
     if (o && typeof o === 'object' && o[k] !== null && o[k] !== undefined) o[k] = '<ignored>';

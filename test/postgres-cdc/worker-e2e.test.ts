@@ -182,28 +182,46 @@ describe('through a worker into Kafka', () => {
     await db.sql(
       `INSERT INTO dbz_signal VALUES ('ad-hoc-1', 'execute-snapshot', '{"data-collections": ["public.big"], "type": "incremental"}')`,
     );
-    // Stop the worker once the offset topic shows the snapshot half-way.
-    let midway: Record<string, unknown> = {};
+    // Once the offset topic shows progress, pause the snapshot (the chunk in flight completes), so the
+    // worker is surely stopped half-way rather than after the snapshot raced to its end.
     await eventually(
       async () => {
         const o = (await rt.herder.connectorOffsets('pg')).offsets[0]?.offset as Record<string, unknown> | undefined;
         const pos = o?.incremental_snapshot_primary_key;
-        if (typeof pos !== 'string' || Number(JSON.parse(pos)[0]) < 2000) return false;
-        midway = o!;
-        return true;
+        return typeof pos === 'string' && Number(JSON.parse(pos)[0]) >= 2000;
       },
       { what: 'incremental snapshot progress in the offset topic', timeoutMs: 60_000 },
     );
+    await db.sql("INSERT INTO dbz_signal VALUES ('pause-1', 'pause-snapshot', NULL)");
+    let midway: Record<string, unknown> = {};
+    let last = '';
+    await eventually(
+      async () => {
+        const o = (await rt.herder.connectorOffsets('pg')).offsets[0]?.offset as Record<string, unknown>;
+        // Paused and flushed: the position stops moving.
+        const pos = JSON.stringify(o);
+        const settled = pos === last;
+        last = pos;
+        midway = o;
+        return settled;
+      },
+      { what: 'the paused position in the offset topic', timeoutMs: 30_000, intervalMs: 1500 },
+    );
     await rt.stop();
     cleanup.pop();
+    const stoppedAt = Number(JSON.parse(midway.incremental_snapshot_primary_key as string)[0]);
     expect(midway.incremental_snapshot_maximum_key).toBe('["20000"]');
+    expect(stoppedAt).toBeLessThan(20000);
+    // Changed while the worker is down: both its streamed update and the snapshot must show the new value.
     await db.sql("UPDATE big SET payload = 'changed' WHERE id = 20000");
     rt = await startWorker(props);
     cleanup.push(() => rt.stop());
     const topic = `${prefix}.public.big`;
     const events = await consume(
       topic,
-      (e) => new Set(e.map((x) => x.value?.payload.after?.id)).size >= 20000,
+      (e) =>
+        new Set(e.map((x) => x.value?.payload.after?.id)).size >= 20000 &&
+        e.filter((x) => x.value?.payload.after?.id === 20000).length >= 2,
       120_000,
     );
     const snapshot = events.filter((e) => e.value?.payload.op === 'r');
@@ -213,8 +231,11 @@ describe('through a worker into Kafka', () => {
     // A graceful stop flushes the offsets: only rows sent after the last flush can come again.
     expect(duplicates).toBeLessThanOrEqual(200);
     // Row 20000 changed while the worker was down: its streamed update and the snapshot agree on the new value.
-    const last = events.filter((e) => e.value?.payload.after?.id === 20000).at(-1)!;
-    expect(last.value!.payload.after!.payload).toBe('changed');
+    const row20000 = events.filter((e) => e.value?.payload.after?.id === 20000);
+    expect(row20000.map((e) => [e.value!.payload.op, e.value!.payload.after!.payload])).toEqual([
+      ['u', 'changed'],
+      ['r', 'changed'],
+    ]);
     await eventually(
       async () => {
         const o = (await rt.herder.connectorOffsets('pg')).offsets[0]?.offset as Record<string, unknown>;
@@ -223,7 +244,7 @@ describe('through a worker into Kafka', () => {
       { what: 'the snapshot to leave the offsets when done' },
     );
     process.stderr.write(
-      `[incremental e2e] 20000 rows through a worker restart at key ${JSON.parse(midway.incremental_snapshot_primary_key as string)[0]}: ${duplicates} duplicates\n`,
+      `[incremental e2e] 20000 rows through a worker restart at key ${stoppedAt}: ${duplicates} duplicates\n`,
     );
   }, 240_000);
 });

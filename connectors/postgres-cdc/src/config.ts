@@ -251,6 +251,10 @@ export const postgresConfigDef = defineConfig({
     default: 'none',
     doc: 'Adjust field names for Avro.',
   }),
+  'extended.headers.enabled': ConfigKeys.boolean({
+    default: true,
+    doc: 'Add the __debezium.context.* headers (connectorLogicalName, taskId, connectorName, runId) to change events, as Debezium 3 does.',
+  }),
   'event.processing.failure.handling.mode': ConfigKeys.enum(['fail', 'warn', 'skip', 'ignore'] as const, {
     default: 'fail',
     doc: 'A streamed change that cannot be turned into an event: fail the task (naming the change), warn (log it and skip it), or skip (ignore is the old name).',

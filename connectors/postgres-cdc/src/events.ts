@@ -1,4 +1,25 @@
-import { type Schema, SchemaBuilder, Struct } from '@tributary/api';
+import { Headers, type Schema, SchemaBuilder, Struct } from '@tributary/api';
+
+/** Who emitted an event, for Debezium 3's `__debezium.context.*` headers (extended.headers.enabled). */
+export interface EventContext {
+  /** topic.prefix */
+  logicalName: string;
+  /** One per task run, so consumers can tell runs (and their replays) apart. */
+  runId: string;
+}
+
+/**
+ * Adds Debezium's context headers, in Debezium's order, after any headers the event already has
+ * (a key change's __debezium.newkey/oldkey). Change events, tombstones and snapshot rows carry
+ * them; heartbeats, transaction and message events do not (as in Debezium).
+ */
+export function withContextHeaders(headers: Headers | undefined, ctx: EventContext): Headers {
+  return (headers ?? new Headers())
+    .addString('__debezium.context.connectorLogicalName', ctx.logicalName)
+    .addString('__debezium.context.taskId', '0')
+    .addString('__debezium.context.connectorName', 'postgresql')
+    .addString('__debezium.context.runId', ctx.runId);
+}
 
 /** The version reported in source.version. */
 export const CONNECTOR_VERSION = '0.1.0';

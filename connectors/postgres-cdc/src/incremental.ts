@@ -185,7 +185,7 @@ interface Window {
   /** Rows of a table without a record key: nothing can deduplicate them. */
   keyless: unknown[][];
   chunkEnd: string[] | null;
-  /** The table has no rows after this chunk (up to the maximum key). */
+  /** The chunk was empty: the table has no rows left up to the maximum key. */
   lastChunk: boolean;
 }
 
@@ -488,7 +488,9 @@ export class IncrementalSnapshotter {
         rows: new Map(),
         keyless: [],
         chunkEnd: null,
-        lastChunk: rows.length < this.#chunkSize,
+        // As Debezium, a table is done when a chunk comes back empty (one more, empty, window than
+        // strictly needed: consumers of the signal table's events see the same rows as with Debezium).
+        lastChunk: rows.length === 0,
       };
       for (const texts of rows) {
         const row = model.convertTexts(texts);
@@ -497,10 +499,7 @@ export class IncrementalSnapshotter {
         else window.keyless.push(row);
       }
       const last = rows.at(-1);
-      if (last) {
-        window.chunkEnd = keyIndexes.map((i) => last[i] ?? '');
-        if (window.chunkEnd.every((v, i) => v === maxKey![i])) window.lastChunk = true;
-      }
+      if (last) window.chunkEnd = keyIndexes.map((i) => last[i] ?? '');
       this.#window = window;
       await this.#writeClose(windowId);
       this.#d.logger.debug({ table: coll.id, rows: rows.length, window: windowId }, 'incremental snapshot chunk read');

@@ -5,7 +5,7 @@ import copyStreams from 'pg-copy-streams';
 import type { PostgresConfig } from './config.js';
 import { connectSql, type PgConnectOptions, quoteIdent, quoteLiteral } from './connection.js';
 import { CopyTextParser } from './copy-text.js';
-import { envelopeStruct, type SnapshotMarker, sourceStruct } from './events.js';
+import { envelopeStruct, type EventContext, type SnapshotMarker, sourceStruct, withContextHeaders } from './events.js';
 import { type Filters, type TableId, tableIdString } from './filters.js';
 import type { Lsn } from './lsn.js';
 import { snapshotOffset } from './offsets.js';
@@ -28,6 +28,8 @@ export interface SnapshotDeps {
   tables: Map<number, TableModel>;
   onQueued(record: SourceRecord): void;
   stopped(): boolean;
+  /** Debezium's context headers on snapshot rows (null: extended.headers.enabled=false). */
+  eventContext: EventContext | null;
 }
 
 export interface SnapshotResult {
@@ -143,6 +145,7 @@ class SnapshotEmitter {
       value,
       sourcePartition: this.#d.partition,
       sourceOffset: c.offset,
+      ...(this.#d.eventContext ? { headers: withContextHeaders(undefined, this.#d.eventContext) } : {}),
     });
     await this.#d.queue.push(record, h.bytes);
     this.rows++;

@@ -20,6 +20,8 @@ import {
   type Op,
   type SnapshotMarker,
   sourceStruct,
+  type EventContext,
+  withContextHeaders,
   type TransactionBlock,
   transactionBlockStruct,
   transactionKeySchema,
@@ -83,6 +85,8 @@ export interface ProcessorDeps {
   tables: Map<number, TableModel>;
   /** Called for each record as it is queued. */
   onQueued(record: SourceRecord): void;
+  /** Debezium's context headers on change events (null: extended.headers.enabled=false). */
+  eventContext?: EventContext | null;
   /** Incremental snapshots through the signal table (absent: signals are not acted on). */
   incremental?: IncrementalSnapshotter | null;
 }
@@ -563,7 +567,11 @@ export class ChangeEventProcessor {
       value,
       sourcePartition: this.#d.partition,
       sourceOffset: offset,
-      ...(headers ? { headers } : {}),
+      ...(this.#d.eventContext
+        ? { headers: withContextHeaders(headers, this.#d.eventContext) }
+        : headers
+          ? { headers }
+          : {}),
     });
   }
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   ConnectException,
   type Logger,
@@ -17,7 +18,7 @@ import {
   snapshotMode,
 } from './config.js';
 import { connectSql, type PgConnectOptions, quoteIdent, sqlState } from './connection.js';
-import { CONNECTOR_VERSION } from './events.js';
+import { CONNECTOR_VERSION, type EventContext } from './events.js';
 import { Filters, type TableId } from './filters.js';
 import {
   type IncrementalSql,
@@ -98,6 +99,8 @@ export class PostgresSourceTask extends SourceTask {
   #lastQueued: SourceOffset | null = null;
   #committedIdentity: string | null = null;
   #snapshotDone = false;
+  /** Debezium's context headers for this run (null when extended.headers.enabled=false). */
+  #eventContext: EventContext | null = null;
   /** An incremental snapshot the stored offset says is in progress. */
   #restoredIncremental: IncrementalState | null = null;
 
@@ -130,6 +133,7 @@ export class PostgresSourceTask extends SourceTask {
     this.#mapping = mappingConfig(c);
     this.#filters = new Filters(c, props);
     this.#partition = { server: c['topic.prefix'] };
+    this.#eventContext = c['extended.headers.enabled'] ? { logicalName: c['topic.prefix'], runId: randomUUID() } : null;
     this.#queue = new RecordQueue(c['max.queue.size'], c['max.queue.size.in.bytes']);
     this.#stopping = false;
 
@@ -406,6 +410,7 @@ export class PostgresSourceTask extends SourceTask {
         tables: this.#tables,
         onQueued: this.#onQueued,
         stopped: () => this.#stopping,
+        eventContext: this.#eventContext,
       },
       this.#raw,
       created.snapshotName!,
@@ -560,6 +565,7 @@ export class PostgresSourceTask extends SourceTask {
         db: c['database.dbname'],
         tables: this.#tables,
         onQueued: this.#onQueued,
+        eventContext: this.#eventContext,
         incremental: new IncrementalSnapshotter(
           {
             config: c,
