@@ -262,6 +262,32 @@ async function benchThroughWorker(pgUrl, brokers) {
       console.log(
         `  snapshot into Kafka (worker, JsonConverter with schemas, 2 readers, max.batch.size ${WORKER_BATCH}): ${fmt(SNAPSHOT_ROWS)} rows readable in Kafka after ${(snapMs / 1000).toFixed(1)} s = ${fmt(SNAPSHOT_ROWS / (snapMs / 1000))} rows/s`,
       );
+      // Side by side: the same snapshot without Debezium's four __debezium.context.* headers per
+      // record (extended.headers.enabled=false), while the first connector is paused.
+      await rt.herder.pauseConnector('cdc');
+      const bare = connectorProps(url, {
+        'snapshot.max.threads': '2',
+        'snapshot.mode': 'initial_only',
+        'tasks.max': '1',
+        'max.batch.size': String(WORKER_BATCH),
+        'extended.headers.enabled': 'false',
+      });
+      let bareReceived = 0;
+      let bareDoneAt = 0;
+      const c2 = await consumer(brokers, `${bare['topic.prefix']}.public.orders`, (messages, now) => {
+        for (const m of messages) if (m.value && ++bareReceived === SNAPSHOT_ROWS) bareDoneAt = now;
+      });
+      const b0 = performance.now();
+      await rt.herder.putConnectorConfig('cdc-bare', bare, { allowReplace: false });
+      while (bareReceived < SNAPSHOT_ROWS) await sleep(200);
+      const bareMs = bareDoneAt - b0;
+      console.log(
+        `  the same without the context headers (extended.headers.enabled=false): ${(bareMs / 1000).toFixed(1)} s = ${fmt(SNAPSHOT_ROWS / (bareMs / 1000))} rows/s (with headers: ${((SNAPSHOT_ROWS / (snapMs / 1000) / (SNAPSHOT_ROWS / (bareMs / 1000))) * 100).toFixed(0)}% of that)`,
+      );
+      await rt.herder.deleteConnector('cdc-bare');
+      await c2.disconnect().catch(() => undefined);
+      await rt.herder.resumeConnector('cdc');
+      await sleep(1000);
 
       // Throughput: pause the connector, write a backlog (100-row transactions, inserts then
       // updates), resume and time until all of it is readable in Kafka.
