@@ -8,6 +8,45 @@ afterEach(async () => {
   while (cleanup.length) await cleanup.pop()!();
 });
 
+/**
+ * A writer that keeps committing rows with ascending ids into `r` and rides out outages itself
+ * (reconnecting every 100 ms); `acknowledged` is the last id the server confirmed.
+ */
+function keepInserting(url: string): { readonly acknowledged: number; stop(): Promise<void> } {
+  let stopped = false;
+  let acknowledged = 0;
+  const writing = (async () => {
+    let client: pg.Client | null = null;
+    let next = 1;
+    while (!stopped) {
+      try {
+        if (!client) {
+          client = new pg.Client({ connectionString: url });
+          client.on('error', () => {});
+          await client.connect();
+        }
+        await client.query('INSERT INTO r VALUES ($1)', [next]);
+        acknowledged = next;
+        next++;
+      } catch {
+        await client?.end().catch(() => undefined);
+        client = null;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    await client?.end().catch(() => undefined);
+  })();
+  return {
+    get acknowledged() {
+      return acknowledged;
+    },
+    async stop() {
+      stopped = true;
+      await writing;
+    },
+  };
+}
+
 describe('Postgres going away mid-stream', () => {
   it('reconnects with back-off and resumes without losing changes', async () => {
     const db = await testDatabase('pgcdc_restart');
@@ -19,28 +58,7 @@ describe('Postgres going away mid-stream', () => {
     cleanup.push(() => h.stop());
     await h.start();
 
-    // A writer that keeps committing rows and rides out the outage itself.
-    let stop = false;
-    let next = 1;
-    const writing = (async () => {
-      let client: pg.Client | null = null;
-      while (!stop) {
-        try {
-          if (!client) {
-            client = new pg.Client({ connectionString: db.url });
-            client.on('error', () => {});
-            await client.connect();
-          }
-          await client.query('INSERT INTO r VALUES ($1)', [next]);
-          next++;
-        } catch {
-          await client?.end().catch(() => undefined);
-          client = null;
-          await new Promise((r) => setTimeout(r, 100));
-        }
-      }
-      await client?.end().catch(() => undefined);
-    })();
+    const writer = keepInserting(db.url);
 
     await h.waitFor(() => h.changes().length >= 50, 'changes before the outage');
     // What a restart looks like to clients: every session is terminated (the walsender too), and
@@ -54,8 +72,7 @@ describe('Postgres going away mid-stream', () => {
     await new Promise((r) => setTimeout(r, 3000));
     await admin.query(`ALTER DATABASE ${db.name} ALLOW_CONNECTIONS true`);
     await new Promise((r) => setTimeout(r, 1500));
-    stop = true;
-    await writing;
+    await writer.stop();
     // The test's own session was terminated too.
     const check = new pg.Client({ connectionString: db.url });
     await check.connect();
@@ -100,29 +117,7 @@ describe('Postgres going away mid-stream', () => {
     cleanup.push(() => h.stop());
     await h.start();
 
-    let stop = false;
-    let acknowledged = 0;
-    const writing = (async () => {
-      let client: pg.Client | null = null;
-      let next = 1;
-      while (!stop) {
-        try {
-          if (!client) {
-            client = new pg.Client({ connectionString: server.url });
-            client.on('error', () => {});
-            await client.connect();
-          }
-          await client.query('INSERT INTO r VALUES ($1)', [next]);
-          acknowledged = next;
-          next++;
-        } catch {
-          await client?.end().catch(() => undefined);
-          client = null;
-          await new Promise((r) => setTimeout(r, 100));
-        }
-      }
-      await client?.end().catch(() => undefined);
-    })();
+    const writer = keepInserting(server.url);
 
     // Offsets are committed as a worker's offset flush would (a clean shutdown waits until the slot
     // is confirmed up to the shutdown checkpoint, which the connector does only for committed offsets).
@@ -135,12 +130,11 @@ describe('Postgres going away mid-stream', () => {
       await server.stop(mode);
       await new Promise((r) => setTimeout(r, 2000));
       await server.start();
-      const ackedAtRestart = acknowledged;
+      const ackedAtRestart = writer.acknowledged;
       // Rows acknowledged before the stop must all arrive, and the stream must go on after it.
       await h.waitFor(() => ids().size > ackedAtRestart, `changes after the ${mode} restart`, 60_000);
     }
-    stop = true;
-    await writing;
+    await writer.stop();
     const check = new pg.Client({ connectionString: server.url });
     await check.connect();
     cleanup.push(() => check.end());
