@@ -1,5 +1,6 @@
 import { ConfigException, ConfigKeys, type ConfigOf, defineConfig, type Password } from '@tributary/api';
 import { columnMapperErrors } from './column-mappers.js';
+import { parseTableId } from './incremental.js';
 import type { PgConnectOptions } from './connection.js';
 import { type MappingConfig, placeholderBytes } from './schema/mapping.js';
 
@@ -339,7 +340,7 @@ export function parseConfig(raw: Readonly<Record<string, string | undefined>>): 
     ];
   }
   const signal = c['signal.data.collection'];
-  if (signal !== null && !/^[^.]+\.[^.]+$|^[^.]+\.[^.]+\.[^.]+$/.test(signal)) {
+  if (signal !== null && !parseTableId(signal)) {
     errors['signal.data.collection'] = [`'${signal}' is not a table name of the form schema.table.`];
   }
   if (c['incremental.snapshot.chunk.size'] < 1) errors['incremental.snapshot.chunk.size'] = ['Must be at least 1.'];

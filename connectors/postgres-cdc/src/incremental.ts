@@ -184,14 +184,19 @@ interface Window {
   rows: Map<string, unknown[]>;
   /** Rows of a table without a record key: nothing can deduplicate them. */
   keyless: unknown[][];
+  /** Key of the chunk's last row; null when the chunk was empty, which ends the table (as in Debezium). */
   chunkEnd: string[] | null;
-  /** The chunk was empty: the table has no rows left up to the maximum key. */
-  lastChunk: boolean;
+}
+
+/** Table names of a signal, each one regular expression (a comma inside a name does not split it). */
+function collectionPatterns(names: readonly string[]): RegExp[] {
+  return names.flatMap((n) => regexList(n.replace(/,/g, '\\,')));
 }
 
 export function parseTableId(id: string): TableId | null {
   // Debezium names Postgres collections schema.table; a leading database name is accepted too.
   const parts = id.split('.');
+  if (parts.some((p) => p === '')) return null;
   if (parts.length === 2) return { schema: parts[0]!, table: parts[1]! };
   if (parts.length === 3) return { schema: parts[1]!, table: parts[2]! };
   return null;
@@ -214,6 +219,8 @@ export class IncrementalSnapshotter {
   #paused = false;
   #window: Window | null = null;
   #fieldsCache: Record<string, unknown> | null = null;
+  /** The signal table's first column (the signal id), looked up once for insert_delete closes. */
+  #signalIdColumn: string | null = null;
 
   constructor(d: IncrementalDeps, restored: IncrementalState | null) {
     this.#d = d;
@@ -225,10 +232,6 @@ export class IncrementalSnapshotter {
 
   get running(): boolean {
     return this.#state.collections.length > 0;
-  }
-
-  get paused(): boolean {
-    return this.#paused;
   }
 
   /** Offset fields describing the snapshot's progress, for every record the connector emits. */
@@ -352,8 +355,8 @@ export class IncrementalSnapshotter {
         const r = c as Record<string, unknown> | null;
         const coll = r?.['data-collection'];
         const filter = r?.filter;
-        if (typeof coll === 'string' && typeof filter === 'string' && filter.trim() !== '')
-          conditions.push({ table: regexList(coll.replace(/,/g, '\\,'))[0]!, filter });
+        const table = typeof coll === 'string' ? collectionPatterns([coll])[0] : undefined;
+        if (table && typeof filter === 'string' && filter.trim() !== '') conditions.push({ table, filter });
       }
     }
     const legacy = typeof data['additional-condition'] === 'string' ? (data['additional-condition'] as string) : null;
@@ -361,7 +364,7 @@ export class IncrementalSnapshotter {
       typeof data['surrogate-key'] === 'string' && data['surrogate-key'] !== ''
         ? (data['surrogate-key'] as string)
         : null;
-    const patterns = (names as string[]).flatMap((n) => regexList(n.replace(/,/g, '\\,')));
+    const patterns = collectionPatterns(names as string[]);
     const captured = (await this.#d.sql.tables()).filter((t) => this.#d.filters.includesTable(t));
     const matched = captured.filter((t) => patterns.some((p) => p.test(tableIdString(t))));
     if (matched.length === 0) {
@@ -393,7 +396,7 @@ export class IncrementalSnapshotter {
     const data = this.#json(sig);
     const names = data?.['data-collections'];
     const patterns = Array.isArray(names)
-      ? names.filter((n): n is string => typeof n === 'string').flatMap((n) => regexList(n.replace(/,/g, '\\,')))
+      ? collectionPatterns(names.filter((n): n is string => typeof n === 'string'))
       : [];
     const before = this.#state.collections;
     const kept = patterns.length === 0 ? [] : before.filter((c) => !patterns.some((p) => p.test(c.id)));
@@ -487,10 +490,9 @@ export class IncrementalSnapshotter {
         open: false,
         rows: new Map(),
         keyless: [],
-        chunkEnd: null,
         // As Debezium, a table is done when a chunk comes back empty (one more, empty, window than
         // strictly needed: consumers of the signal table's events see the same rows as with Debezium).
-        lastChunk: rows.length === 0,
+        chunkEnd: null,
       };
       for (const texts of rows) {
         const row = model.convertTexts(texts);
@@ -522,8 +524,8 @@ export class IncrementalSnapshotter {
 
   async #writeClose(windowId: string): Promise<void> {
     if (this.#d.config['incremental.snapshot.watermarking.strategy'] === 'insert_delete') {
-      const first = (await this.#d.sql.columnTypes(this.#signalTable!))[0]!.name;
-      await this.#d.sql.execute(`DELETE FROM ${this.#signalFrom()} WHERE ${quoteIdent(first)} = $1`, [
+      this.#signalIdColumn ??= (await this.#d.sql.columnTypes(this.#signalTable!))[0]!.name;
+      await this.#d.sql.execute(`DELETE FROM ${this.#signalFrom()} WHERE ${quoteIdent(this.#signalIdColumn)} = $1`, [
         `${windowId}-open`,
       ]);
       return;
@@ -538,7 +540,7 @@ export class IncrementalSnapshotter {
   #close(w: Window): ClosedChunk {
     this.#window = null;
     const during = this.offsetFields();
-    if (w.lastChunk || w.chunkEnd === null) this.#nextCollection('all rows read');
+    if (w.chunkEnd === null) this.#nextCollection('all rows read');
     else this.#setState({ ...this.#state, lastKey: w.chunkEnd });
     const rows = [...w.rows.values(), ...w.keyless];
     this.#d.logger.debug(
