@@ -12,7 +12,7 @@ import { snapshotOffset } from './offsets.js';
 import type { RecordQueue } from './queue.js';
 import type { MappingConfig } from './schema/mapping.js';
 import type { TypeRegistry } from './schema/types.js';
-import { readCatalogTable, TableModel } from './tables.js';
+import { catalogTableModel, modelContext, readCatalogTable, type TableModel } from './tables.js';
 
 export interface SnapshotDeps {
   connect: PgConnectOptions;
@@ -218,30 +218,17 @@ export async function runSnapshot(
       (await main.query<{ bs: string }>(`SELECT current_setting('block_size') AS bs`)).rows[0]!.bs,
     );
     const chunks: Chunk[] = [];
+    const ctx = modelContext(d.config, d);
     for (const [tableIndex, t] of tables.entries()) {
       const catalog = await readCatalogTable(main, t.oid);
       if (!catalog) continue;
-      const columns = catalog.columns.filter((c) => !c.generated);
-      const model = new TableModel({
-        id: t.id,
-        oid: t.oid,
-        columns: columns.map((c) => ({ name: c.name, typeOid: c.typeOid, typmod: c.typmod })),
-        catalog,
-        filters: d.filters,
-        types: d.types,
-        mapping: d.mapping,
-        topicPrefix: d.config['topic.prefix'],
-        topicDelimiter: d.config['topic.delimiter'],
-        schemaNameMode: d.config['schema.name.adjustment.mode'],
-        fieldNameMode: d.config['field.name.adjustment.mode'],
-        logger: d.logger,
-      });
+      const model = catalogTableModel(catalog, ctx);
       d.tables.set(t.oid, model);
       if (d.config['snapshot.locking.mode'] === 'shared') {
         await main.query(`SET LOCAL lock_timeout = ${Number(d.config['snapshot.lock.timeout.ms'])}`);
         await main.query(`LOCK TABLE ${quoteIdent(t.id.schema)}.${quoteIdent(t.id.table)} IN ACCESS SHARE MODE`);
       }
-      const select = `SELECT ${columns.map((c) => quoteIdent(c.name)).join(', ')} FROM ${quoteIdent(t.id.schema)}.${quoteIdent(t.id.table)}`;
+      const select = `SELECT ${model.columns.map((c) => quoteIdent(c.name)).join(', ')} FROM ${quoteIdent(t.id.schema)}.${quoteIdent(t.id.table)}`;
       const override = overrideQuery(d.config, raw, t.id);
       if (override) {
         chunks.push({ table: model, tableIndex, sql: `COPY (${override}) TO STDOUT` });

@@ -48,7 +48,7 @@ import { QueueClosedError, type RecordQueue } from './queue.js';
 import type { BinaryHandlingMode, MappingConfig } from './schema/mapping.js';
 import type { TypeRegistry } from './schema/types.js';
 import type { SpillStore } from './spill.js';
-import { type CatalogTable, TableModel } from './tables.js';
+import { type CatalogTable, modelContext, TableModel } from './tables.js';
 
 /** Where to pick up after a restart: what the committed offset (or the last queued record) says was delivered. */
 export interface ResumePoint {
@@ -408,18 +408,11 @@ export class ChangeEventProcessor {
     const id: TableId = { schema: msg.namespace, table: msg.name };
     const before = this.#d.tables.get(msg.relationOid);
     const model = new TableModel({
+      ...modelContext(this.#d.config, this.#d),
       id,
       oid: msg.relationOid,
       columns: msg.columns.map((c) => ({ name: c.name, typeOid: c.typeOid, typmod: c.typmod })),
       catalog,
-      filters: this.#d.filters,
-      types: this.#d.types,
-      mapping: this.#d.mapping,
-      topicPrefix: this.#prefix,
-      topicDelimiter: this.#delim,
-      schemaNameMode: this.#nameMode,
-      fieldNameMode: this.#d.config['field.name.adjustment.mode'],
-      logger: this.#d.logger,
     });
     if (before && !before.sameColumns(model.columns)) {
       this.#d.logger.info(

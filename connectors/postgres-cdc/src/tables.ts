@@ -1,5 +1,6 @@
 import { type Logger, type Schema, SchemaBuilder, Struct } from '@tributary/api';
 import type pg from 'pg';
+import type { PostgresConfig } from './config.js';
 import type { Filters, TableId } from './filters.js';
 import { type ColumnConverter, columnConverter, type MappingConfig } from './schema/mapping.js';
 import type { TypeRegistry } from './schema/types.js';
@@ -96,6 +97,42 @@ export interface TableModelOptions {
   schemaNameMode: NameAdjustmentMode;
   fieldNameMode: NameAdjustmentMode;
   logger: Logger;
+}
+
+/** What every table model of one connector shares: filters, type mapping and naming. */
+export type ModelContext = Omit<TableModelOptions, 'id' | 'oid' | 'columns' | 'catalog'>;
+
+export function modelContext(
+  config: PostgresConfig,
+  d: { filters: Filters; types: TypeRegistry; mapping: MappingConfig; logger: Logger },
+): ModelContext {
+  return {
+    filters: d.filters,
+    types: d.types,
+    mapping: d.mapping,
+    topicPrefix: config['topic.prefix'],
+    topicDelimiter: config['topic.delimiter'],
+    schemaNameMode: config['schema.name.adjustment.mode'],
+    fieldNameMode: config['field.name.adjustment.mode'],
+    logger: d.logger,
+  };
+}
+
+/**
+ * A table's model as the catalog describes it (snapshots, incremental snapshot chunks before the
+ * stream has sent the table's Relation message). Generated columns are left out: pgoutput never
+ * sends their values, so stream and snapshot events keep one shape.
+ */
+export function catalogTableModel(catalog: CatalogTable, ctx: ModelContext): TableModel {
+  return new TableModel({
+    ...ctx,
+    id: catalog.id,
+    oid: catalog.oid,
+    columns: catalog.columns
+      .filter((c) => !c.generated)
+      .map((c) => ({ name: c.name, typeOid: c.typeOid, typmod: c.typmod })),
+    catalog,
+  });
 }
 
 /**

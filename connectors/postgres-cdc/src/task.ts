@@ -37,7 +37,7 @@ import { describeBackend, dropSlot, ensurePublication, listTables, readSlot, typ
 import { runSnapshot } from './snapshot.js';
 import { SpillStore } from './spill.js';
 import { type CatalogAccess, ChangeEventProcessor, type ResumePoint } from './streaming.js';
-import { readCatalogTable, TableModel } from './tables.js';
+import { catalogTableModel, modelContext, readCatalogTable, type TableModel } from './tables.js';
 
 /** The connection to the server went away (restart, network): reconnect and resume. */
 class ConnectionLost extends Error {
@@ -333,23 +333,15 @@ export class PostgresSourceTask extends SourceTask {
     if (found) return found;
     const catalog = await this.#withSql((c) => readCatalogTable(c, id));
     if (!catalog) return null;
-    const c = this.#config;
-    const model = new TableModel({
-      id,
-      oid: catalog.oid,
-      columns: catalog.columns
-        .filter((col) => !col.generated)
-        .map((col) => ({ name: col.name, typeOid: col.typeOid, typmod: col.typmod })),
+    const model = catalogTableModel(
       catalog,
-      filters: this.#filters,
-      types: this.#types,
-      mapping: this.#mapping,
-      topicPrefix: c['topic.prefix'],
-      topicDelimiter: c['topic.delimiter'],
-      schemaNameMode: c['schema.name.adjustment.mode'],
-      fieldNameMode: c['field.name.adjustment.mode'],
-      logger: this.#logger,
-    });
+      modelContext(this.#config, {
+        filters: this.#filters,
+        types: this.#types,
+        mapping: this.#mapping,
+        logger: this.#logger,
+      }),
+    );
     this.#tables.set(catalog.oid, model);
     return model;
   }
