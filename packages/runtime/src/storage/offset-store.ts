@@ -177,65 +177,57 @@ export class KafkaOffsetBackingStore implements OffsetBackingStore {
   }
 }
 
+/** Offsets in memory only (tests and tools); the file store keeps its table here too. */
+export class MemoryOffsetBackingStore implements OffsetBackingStore {
+  protected readonly table = new OffsetTable();
+  async start(): Promise<void> {}
+  async stop(): Promise<void> {}
+  get(connector: string, partition: SourcePartition): SourceOffset | null {
+    return this.table.get(connector, partition);
+  }
+  connectorOffsets(connector: string): Array<{ partition: SourcePartition; offset: SourceOffset }> {
+    return this.table.all(connector);
+  }
+  async set(
+    connector: string,
+    entries: ReadonlyArray<{ partition: SourcePartition; offset: SourceOffset | null }>,
+  ): Promise<void> {
+    for (const e of entries) this.table.apply(connector, e.partition, e.offset);
+  }
+  async refresh(): Promise<void> {}
+}
+
 /**
  * Offsets in a local JSON file (standalone mode's offset.storage.file.filename). Writes go to a
  * temp file renamed over the old one, so a crash leaves either the old or the new offsets.
  */
-export class FileOffsetBackingStore implements OffsetBackingStore {
-  readonly #table = new OffsetTable();
+export class FileOffsetBackingStore extends MemoryOffsetBackingStore {
   readonly #file: string;
 
   constructor(file: string) {
+    super();
     this.#file = file;
   }
-  async start(): Promise<void> {
+  override async start(): Promise<void> {
     try {
       const data = JSON.parse(await fs.readFile(this.#file, 'utf8')) as Array<[string, string | null]>;
       for (const [k, v] of data) {
         const key = parseKey(k);
-        if (key) this.#table.apply(key.connector, key.partition, v === null ? null : (JSON.parse(v) as SourceOffset));
+        if (key) this.table.apply(key.connector, key.partition, v === null ? null : (JSON.parse(v) as SourceOffset));
       }
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
   }
-  async stop(): Promise<void> {}
-  get(connector: string, partition: SourcePartition): SourceOffset | null {
-    return this.#table.get(connector, partition);
-  }
-  connectorOffsets(connector: string): Array<{ partition: SourcePartition; offset: SourceOffset }> {
-    return this.#table.all(connector);
-  }
-  async set(
+  override async set(
     connector: string,
     entries: ReadonlyArray<{ partition: SourcePartition; offset: SourceOffset | null }>,
   ): Promise<void> {
-    for (const e of entries) this.#table.apply(connector, e.partition, e.offset);
-    const data = this.#table.entries().map(([c, p, o]) => [offsetKey(c, p), JSON.stringify(o)]);
+    await super.set(connector, entries);
+    const data = this.table.entries().map(([c, p, o]) => [offsetKey(c, p), JSON.stringify(o)]);
     await fs.mkdir(path.dirname(this.#file), { recursive: true });
     const tmp = `${this.#file}.tmp-${process.pid}`;
     await fs.writeFile(tmp, JSON.stringify(data));
     await fs.rename(tmp, this.#file);
   }
-  async refresh(): Promise<void> {}
-}
-
-/** Offsets in memory only (tests and tools). */
-export class MemoryOffsetBackingStore implements OffsetBackingStore {
-  readonly #table = new OffsetTable();
-  async start(): Promise<void> {}
-  async stop(): Promise<void> {}
-  get(connector: string, partition: SourcePartition): SourceOffset | null {
-    return this.#table.get(connector, partition);
-  }
-  connectorOffsets(connector: string): Array<{ partition: SourcePartition; offset: SourceOffset }> {
-    return this.#table.all(connector);
-  }
-  async set(
-    connector: string,
-    entries: ReadonlyArray<{ partition: SourcePartition; offset: SourceOffset | null }>,
-  ): Promise<void> {
-    for (const e of entries) this.#table.apply(connector, e.partition, e.offset);
-  }
-  async refresh(): Promise<void> {}
 }
