@@ -113,6 +113,14 @@ describe('S3 sink in a worker process', () => {
     await eventually(async () => (await listKeys(s3.client, bucket, 'ref/')).length >= expectedCount, {
       timeoutMs: 120_000,
       what: 'reference objects',
+    }).catch(async (err: unknown) => {
+      // This wait has timed out a few times in full CI runs (never alone); say where the reference stood.
+      const have = (await listKeys(s3.client, bucket, 'ref/')).length;
+      const status = await rt.herder.connectorStatus('s3ref').catch((e: unknown) => String(e));
+      const offsets = Object.fromEntries(await committedOffsets('s3ref', topic).catch(() => new Map()));
+      throw new Error(
+        `${(err as Error).message}: ${have} of ${expectedCount} objects; status ${JSON.stringify(status)}; committed ${JSON.stringify(offsets)}; ends ${JSON.stringify(Object.fromEntries(ends))}`,
+      );
     });
 
     const killed = (await listKeys(s3.client, bucket, 'killed/')).map((k) => k.slice('killed/'.length));
