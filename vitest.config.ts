@@ -11,6 +11,9 @@ export default defineConfig({
   resolve: { conditions },
   ssr: { resolve: { conditions: serverConditions, externalConditions: ['source'] } },
   test: {
+    // vitest 4 runs one file at a time on a 2-core machine (availableParallelism - 1); the integration files
+    // mostly wait on Kafka, Postgres and child processes, and vitest 3 ran two at once here: keep that.
+    maxWorkers: 2,
     projects: [
       {
         extends: true,
@@ -29,7 +32,7 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 180_000,
           // The services are shared; suites isolate themselves by topic, database and bucket names, and run
-          // in parallel (fileParallelism and maxWorkers are global-only options in vitest 3, not per project).
+          // in parallel (fileParallelism and maxWorkers are global-only options, not per project).
         },
       },
     ],

@@ -1,6 +1,8 @@
 // `pnpm bench`: brings the services up (as the tests do), then runs each benchmark and prints
-// its figures. BENCH=runtime,cdc,s3 picks a subset. Figures are ratios measured side by side in
-// one run on this machine; nothing here asserts a timing.
+// its figures. BENCH=runtime,cdc,mysql-cdc,s3,jdbc,ui,avro picks a subset; BENCH=kafka-connect (not in the
+// default set: it starts Kafka Connect JVMs for several minutes) runs the file pipelines, Postgres CDC and
+// MariaDB CDC beside a real Kafka Connect 4.3.1 worker with Debezium, and Kafka's own producer and consumer
+// tools. Figures are ratios measured side by side in one run on this machine; nothing here asserts a timing.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -8,7 +10,9 @@ import { kafkaBrokers, servicesUp } from '@tributary/testkit';
 import { exportEndpoints } from '@tributary/testkit';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const wanted = new Set((process.env.BENCH ?? 'runtime,cluster,cdc,s3').split(',').map((s) => s.trim()));
+const wanted = new Set(
+  (process.env.BENCH ?? 'runtime,cluster,cdc,mysql-cdc,s3,jdbc,ui,avro').split(',').map((s) => s.trim()),
+);
 
 const endpoints = await servicesUp();
 exportEndpoints(endpoints);
@@ -22,9 +26,17 @@ if (wanted.has('cluster')) {
   const { runClusterBench } = await import('./cluster.mjs');
   await runClusterBench(kafkaBrokers(endpoints));
 }
+if (wanted.has('ui')) {
+  const { runUiBench } = await import('./ui.mjs');
+  await runUiBench(kafkaBrokers(endpoints));
+}
 for (const [name, file] of [
   ['cdc', 'cdc/index.mjs'],
+  ['mysql-cdc', 'mysql-cdc/index.mjs'],
   ['s3', 's3/index.mjs'],
+  ['jdbc', 'jdbc/index.mjs'],
+  ['avro', 'avro/index.mjs'],
+  ['kafka-connect', 'kafka-connect/index.mjs'],
 ]) {
   if (!wanted.has(name)) continue;
   const full = path.join(here, file);

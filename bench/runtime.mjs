@@ -1,6 +1,7 @@
 // Runtime benchmark (issue 3): the Kafka client alone vs. the same volume through
 // datagen → worker → file sink, measured side by side in one run, plus worker start-to-ready
 // time and idle RSS. Run through `pnpm bench` (which builds first).
+import { distributedWorkerProps } from '@tributary/testkit';
 import { spawn } from 'node:child_process';
 import { createReadStream, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -95,16 +96,7 @@ async function pipeline(bootstrap) {
   mkdirSync(dir, { recursive: true });
   const out = path.join(dir, 'sink.txt');
   const runtime = await startDistributed({
-    'bootstrap.servers': bootstrap.join(','),
-    'group.id': name,
-    'config.storage.topic': `${name}-configs`,
-    'offset.storage.topic': `${name}-offsets`,
-    'status.storage.topic': `${name}-status`,
-    'config.storage.replication.factor': '1',
-    'offset.storage.replication.factor': '1',
-    'status.storage.replication.factor': '1',
-    'offset.storage.partitions': '5',
-    'status.storage.partitions': '2',
+    ...distributedWorkerProps(name, bootstrap),
     'offset.flush.interval.ms': '5000',
     // In-process: no REST server is bound; the listener only names the worker.
     listeners: 'http://127.0.0.1:8099',

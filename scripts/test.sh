@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: pnpm, dependencies, jars, Postgres set-up, build, lint,
 # typecheck, unit and integration tests (which start Kafka and S3Proxy and stop them again).
-# Assumes Node 20.19+, Java 17+ and Maven. `.ci/run` runs exactly this.
+# Assumes Java 17+ and Maven; Node 24 comes from scripts/ensure-node.sh when the machine's is older. `.ci/run` runs exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-node -e 'const [a, b] = process.versions.node.split(".").map(Number); if (a < 20 || (a === 20 && b < 19)) { console.error(`Node 20.19+ is needed; this is ${process.version}`); process.exit(1); }'
+. scripts/ensure-node.sh
 
 started=$(date +%s)
 step() { printf '\n==> %s  (+%ss)\n' "$*" "$(($(date +%s) - started))"; }
@@ -15,6 +15,11 @@ step 'pnpm'
 step 'pnpm install --frozen-lockfile'
 pnpm install --frozen-lockfile
 
+step 'Chromium for the console tests (Debian package; Playwright cannot download its own here)'
+if [ ! -x /usr/bin/chromium ]; then
+  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
+fi
+
 step 'build'
 pnpm build
 
@@ -23,6 +28,9 @@ node packages/cli/dist/bin.js services prepare
 
 step 'lint'
 pnpm lint
+
+step 'no import circles inside a package'
+node scripts/checks/import-cycles.mjs
 
 step 'typecheck'
 pnpm typecheck

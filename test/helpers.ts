@@ -1,3 +1,4 @@
+import { distributedWorkerProps } from '@tributary/testkit';
 import { randomUUID } from 'node:crypto';
 import { type ConnectRuntime, type DistributedHerder, startDistributed } from '@tributary/runtime';
 import { Kafka, type KafkaMessage } from 'kafkajs';
@@ -40,16 +41,7 @@ export async function eventually<T>(
  */
 export function testWorkerProps(name: string, extra: Record<string, string> = {}): Record<string, string> {
   return {
-    'bootstrap.servers': kafkaBootstrap().join(','),
-    'group.id': name,
-    'config.storage.topic': `${name}-configs`,
-    'offset.storage.topic': `${name}-offsets`,
-    'status.storage.topic': `${name}-status`,
-    'config.storage.replication.factor': '1',
-    'offset.storage.replication.factor': '1',
-    'status.storage.replication.factor': '1',
-    'offset.storage.partitions': '5',
-    'status.storage.partitions': '2',
+    ...distributedWorkerProps(name, kafkaBootstrap()),
     'offset.flush.interval.ms': '500',
     // In-process workers bind no REST listener; the listener only names the worker.
     listeners: 'http://127.0.0.1:18083',
@@ -80,6 +72,45 @@ export async function stopTestWorker(rt: ConnectRuntime): Promise<void> {
   const i = testWorkers.indexOf(rt);
   if (i >= 0) testWorkers.splice(i, 1);
   await rt.stop();
+}
+
+/**
+ * Creates a topic and waits until every partition has a leader. kafkajs's own `waitForLeaders` gives up on
+ * the UNKNOWN_TOPIC_OR_PARTITION a loaded KRaft broker answers for a moment after the create (it retries
+ * only LEADER_NOT_AVAILABLE), which failed whole suites in their setup; here any metadata error is retried.
+ * An existing topic is left as it is.
+ */
+export async function createTopic(
+  topic: string,
+  opts: { partitions?: number; configs?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<void> {
+  const partitions = opts.partitions ?? 1;
+  const kafka = new Kafka({ clientId: 'test-admin', brokers: kafkaBootstrap(), logLevel: 0 });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({
+      topics: [
+        {
+          topic,
+          numPartitions: partitions,
+          replicationFactor: 1,
+          configEntries: Object.entries(opts.configs ?? {}).map(([name, value]) => ({ name, value })),
+        },
+      ],
+      waitForLeaders: false,
+    });
+    await eventually(
+      async () => {
+        const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+        const found = topics[0]?.partitions ?? [];
+        return found.length === partitions && found.every((p) => p.leader >= 0);
+      },
+      { what: `leaders for the ${partitions} partition(s) of ${topic}`, timeoutMs: opts.timeoutMs ?? 30_000 },
+    );
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 /**

@@ -129,10 +129,10 @@ async function child(scenario, s3) {
   const tps = Array.from({ length: scenario.partitions }, (_, partition) => ({ topic: 'bench', partition }));
   await task.open(tps);
   global.gc?.();
-  const baseRss = process.memoryUsage().rss;
+  const baseRss = process.memoryUsage.rss();
   let peakRss = baseRss;
   const sampler = setInterval(() => {
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    peakRss = Math.max(peakRss, process.memoryUsage.rss());
   }, 20);
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < RECORDS; i += BATCH) {
@@ -145,7 +145,7 @@ async function child(scenario, s3) {
   const committed = await task.preCommit(tps.map((tp) => ({ ...tp, offset: offsets[tp.partition] })));
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   clearInterval(sampler);
-  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  peakRss = Math.max(peakRss, process.memoryUsage.rss());
   const done = committed.reduce((n, o) => n + o.offset, 0);
   if (done !== RECORDS) throw new Error(`only ${done} of ${RECORDS} records committed`);
   const result = {

@@ -20,15 +20,14 @@
  * --keep leaves the database, topics and temp dir in place for a look; --verbose prints every event.
  * Everything else it creates (database, replication slot, topics, consumer group) is removed at the end.
  */
-import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PostgresSourceTask } from '@tributary/connector-postgres-cdc';
 import { JsonConverter, LosslessNumber, parseJsonExact, SimpleHeaderConverter } from '@tributary/converters';
 import kafkajs from 'kafkajs';
+import { ensureJars as ensureConnectJars, startKafkaConnect } from './kafka-connect.mjs';
 import pg from 'pg';
 import { SCENARIOS } from './scenarios.mjs';
 
@@ -84,39 +83,11 @@ function ensureJars() {
   const kafka = /<kafka\.version>([^<]+)</.exec(pom)?.[1];
   if (!version || !kafka) throw new Error(`debezium.version / kafka.version missing in ${POM}`);
   const dir = process.env.DEBEZIUM_CACHE ?? path.join(os.homedir(), '.cache/tributary', `debezium-${version}`);
-  const libs = path.join(dir, 'libs');
-  // The marker records the pom it was fetched for, so editing the pom refetches.
-  const marker = path.join(dir, '.complete');
-  if (!existsSync(marker) || readFileSync(marker, 'utf8') !== pom) {
-    log(`fetching Debezium ${version} + Kafka Connect ${kafka} jars into ${libs}`);
-    rmSync(libs, { recursive: true, force: true });
-    const r = spawnSync('mvn', ['-q', '-f', POM, 'dependency:copy-dependencies', `-DoutputDirectory=${libs}`], {
-      stdio: 'inherit',
-    });
-    if (r.status !== 0) throw new Error(`mvn failed (exit ${r.status ?? r.signal})`);
-    writeFileSync(marker, pom);
-  }
-  return { version, kafka, libs };
+  return { version, kafka, libs: ensureConnectJars(POM, dir, log) };
 }
 
 // ---------------------------------------------------------------------------------------------------
 // Kafka Connect standalone with the Debezium connector.
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-const props = (o) =>
-  `${Object.entries(o)
-    .map(([k, v]) => `${k}=${String(v).replaceAll('\\', '\\\\')}`)
-    .join('\n')}\n`;
 
 /** The connector properties both sides share: a database of its own, pgoutput, a slot dropped on stop. */
 function commonProps(db, prefix, slot) {
@@ -137,13 +108,11 @@ function commonProps(db, prefix, slot) {
 
 /** Starts one standalone worker running every connector in `connectors` ([{ name, props }]). */
 async function startConnect({ libs, tmp, connectors }) {
-  const port = await freePort();
-  const worker = path.join(tmp, 'worker.properties');
-  const log4j = path.join(tmp, 'log4j2.properties');
-  const logFile = path.join(tmp, 'connect.log');
-  writeFileSync(
-    worker,
-    props({
+  const w = await startKafkaConnect({
+    libs,
+    dir: tmp,
+    mode: 'standalone',
+    worker: {
       'bootstrap.servers': BOOTSTRAP.join(','),
       'key.converter': 'org.apache.kafka.connect.json.JsonConverter',
       'key.converter.schemas.enable': 'true',
@@ -151,67 +120,21 @@ async function startConnect({ libs, tmp, connectors }) {
       'value.converter.schemas.enable': 'true',
       'offset.storage.file.filename': path.join(tmp, 'offsets.dat'),
       'offset.flush.interval.ms': '1000',
-      listeners: `http://127.0.0.1:${port}`,
       // The connector is on the classpath; there is no plugin.path to scan.
       'plugin.discovery': 'only_scan',
-    }),
-  );
-  const files = connectors.map(({ name, props: p }) => {
-    const file = path.join(tmp, `${name}.properties`);
-    writeFileSync(
-      file,
-      props({
-        name,
-        'connector.class': 'io.debezium.connector.postgresql.PostgresConnector',
-        'tasks.max': '1',
-        // Debezium's own default is fine, but the broker may not auto-create topics.
-        'topic.creation.default.replication.factor': '1',
-        'topic.creation.default.partitions': '1',
-        ...p,
-      }),
-    );
-    return file;
+    },
+    connectors: connectors.map(({ name, props: p }) => ({
+      name,
+      'connector.class': 'io.debezium.connector.postgresql.PostgresConnector',
+      'tasks.max': '1',
+      // Debezium's own default is fine, but the broker may not auto-create topics.
+      'topic.creation.default.replication.factor': '1',
+      'topic.creation.default.partitions': '1',
+      ...p,
+    })),
   });
-  writeFileSync(
-    log4j,
-    props({
-      status: 'error',
-      'appender.file.type': 'File',
-      'appender.file.name': 'file',
-      'appender.file.fileName': logFile,
-      'appender.file.layout.type': 'PatternLayout',
-      'appender.file.layout.pattern': '[%d] %p %m (%c)%n',
-      'rootLogger.level': 'info',
-      'rootLogger.appenderRef.file.ref': 'file',
-    }),
-  );
-  const java = process.env.JAVA_HOME ? path.join(process.env.JAVA_HOME, 'bin/java') : 'java';
-  const out = path.join(tmp, 'connect.out');
-  const fd = openSync(out, 'a');
-  const child = spawn(
-    java,
-    [
-      `-Dlog4j2.configurationFile=${log4j}`,
-      '-cp',
-      `${libs}/*`,
-      'org.apache.kafka.connect.cli.ConnectStandalone',
-      worker,
-      ...files,
-    ],
-    { stdio: ['ignore', fd, fd] },
-  );
-  let exited = null;
-  child.on('exit', (code, signal) => {
-    exited = code ?? signal;
-  });
-  const tail = () => {
-    const text = [out, logFile]
-      .filter(existsSync)
-      .map((f) => readFileSync(f, 'utf8'))
-      .join('\n');
-    return text.split('\n').slice(-40).join('\n');
-  };
-  const rest = `http://127.0.0.1:${port}`;
+  const tail = () => w.tail(40);
+  const rest = w.url;
   const states = async () =>
     Promise.all(
       connectors.map(async ({ name }) => {
@@ -221,7 +144,7 @@ async function startConnect({ libs, tmp, connectors }) {
     );
   const deadline = Date.now() + 180_000;
   for (;;) {
-    if (exited !== null) throw new Error(`Kafka Connect exited (${exited}):\n${tail()}`);
+    if (w.exited() !== null) throw new Error(`Kafka Connect exited (${w.exited()}):\n${tail()}`);
     if (Date.now() > deadline) throw new Error(`Kafka Connect did not start the connectors:\n${tail()}`);
     const all = await states();
     for (const { name, s } of all) {
@@ -237,15 +160,9 @@ async function startConnect({ libs, tmp, connectors }) {
       const task = s?.tasks?.[0];
       if (task?.state === 'FAILED') throw new Error(`Debezium task ${name} failed:\n${task.trace}`);
     }
-    if (exited !== null) throw new Error(`Kafka Connect exited (${exited}):\n${tail()}`);
+    if (w.exited() !== null) throw new Error(`Kafka Connect exited (${w.exited()}):\n${tail()}`);
   };
-  const stop = async () => {
-    if (exited !== null) return;
-    child.kill('SIGTERM');
-    for (let i = 0; i < 60 && exited === null; i++) await sleep(500);
-    if (exited === null) child.kill('SIGKILL');
-  };
-  return { stop, status, tail };
+  return { stop: () => w.stop(), status, tail };
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

@@ -103,7 +103,17 @@ describe('a cluster of worker processes', () => {
       },
       { what: '6 tasks, 2 per worker', timeoutMs: 90_000 },
     );
-    for (const w of workers) expect(await status(w, `${name}-gen`)).toEqual(before);
+    // Each worker reads the status topic on its own: the others see the same records a moment later.
+    let last: unknown[] = [];
+    await eventually(
+      async () => {
+        last = await Promise.all(workers.map((w) => status(w, `${name}-gen`)));
+        return last.every((s) => JSON.stringify(s) === JSON.stringify(before));
+      },
+      { what: 'the same status on every worker' },
+    ).catch((e: unknown) => {
+      throw new Error(`${String(e)}; leader's view ${JSON.stringify(before)}, all views ${JSON.stringify(last)}`);
+    });
 
     const joinedAt = Date.now();
     const d = await WorkerProcess.start(spec);

@@ -11,6 +11,7 @@ import {
   stopTestWorkers,
   testWorkerProps,
   unique,
+  createTopic,
 } from '../helpers.js';
 
 afterEach(stopTestWorkers);
@@ -19,12 +20,9 @@ const worker = (name: string) => startTestWorker(testWorkerProps(name));
 
 /** 100 good JSON records with 10 malformed ones mixed in, written with kafkajs. */
 async function produceMixed(topic: string): Promise<{ good: number[]; bad: string[] }> {
+  await createTopic(topic);
   const kafka = new Kafka({ clientId: 'dlq-test', brokers: kafkaBootstrap(), logLevel: 0 });
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 1 }] });
-  await admin.disconnect();
-  const producer = kafka.producer();
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const good: number[] = [];
   const bad: string[] = [];

@@ -42,6 +42,18 @@ describe('file source → Kafka → file sink through a distributed worker', () 
     const status = await rt.herder.connectorStatus(`${name}-src`);
     expect(status.connector.state).toBe('RUNNING');
     expect(status.tasks.map((t) => t.state)).toEqual(['RUNNING']);
+    // Task configs as Kafka Connect's own file connectors write them, so a Java worker could take over:
+    // the connector's config as given plus the Java task class.
+    const [srcTask] = await rt.herder.taskConfigs(`${name}-src`);
+    expect(srcTask!.config).toEqual({
+      'connector.class': 'FileStreamSource',
+      name: `${name}-src`,
+      file: input,
+      topic,
+      'task.class': 'org.apache.kafka.connect.file.FileStreamSourceTask',
+    });
+    const [sinkTask] = await rt.herder.taskConfigs(`${name}-sink`);
+    expect(sinkTask!.config['task.class']).toBe('org.apache.kafka.connect.file.FileStreamSinkTask');
 
     // Give both sides a flush, then restart the worker and append more input.
     await new Promise((r) => setTimeout(r, 1500));

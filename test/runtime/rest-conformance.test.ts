@@ -6,10 +6,9 @@ import {
   httpRequester,
   restConformanceCases,
   runConformanceCase,
-} from '@tributary/rest/conformance';
-import { Kafka } from 'kafkajs';
+} from '../../packages/rest/src/testing/conformance.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kafkaBootstrap, unique } from '../helpers.js';
+import { unique, createTopic } from '../helpers.js';
 import { WorkerProcess, clusterSpec } from '../worker-process.js';
 
 /**
@@ -25,11 +24,7 @@ beforeAll(async () => {
   const input = path.join(dir, 'in.txt');
   writeFileSync(input, 'a\nb\nc\n');
   const sinkTopic = `${name}-sink-in`;
-  const kafka = new Kafka({ clientId: 'rest-conformance', brokers: kafkaBootstrap(), logLevel: 0 });
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic: sinkTopic, numPartitions: 1 }] });
-  await admin.disconnect();
+  await createTopic(sinkTopic);
   worker = await WorkerProcess.start(
     clusterSpec(name, {
       'key.converter': 'org.apache.kafka.connect.storage.StringConverter',

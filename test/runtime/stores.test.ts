@@ -1,6 +1,11 @@
 import { Admin } from '@platformatic/kafka';
 import { silentLogger } from '@tributary/api';
-import { KafkaConfigBackingStore, KafkaOffsetBackingStore, KafkaStatusBackingStore } from '@tributary/runtime';
+import {
+  KafkaConfigBackingStore,
+  KafkaOffsetBackingStore,
+  KafkaStatusBackingStore,
+  offsetStorageReader,
+} from '@tributary/runtime';
 import { Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kafkaBootstrap, unique } from '../helpers.js';
@@ -84,6 +89,32 @@ describe('Kafka-backed stores', () => {
     await Promise.all([store.stop(), other.stop()]);
   });
 
+  it("a task's offset reader reads the topic to its end first: another worker's last flush is seen at once", async () => {
+    const opts = {
+      bootstrapServers: bootstrap,
+      clientId: unique('off'),
+      topic: unique('offsets'),
+      partitions: 5,
+      replicationFactor: 1,
+      admin,
+      logger: silentLogger,
+    };
+    const previous = new KafkaOffsetBackingStore(opts);
+    const here = new KafkaOffsetBackingStore({ ...opts, clientId: unique('off2') });
+    await Promise.all([previous.start(), here.start()]);
+    const reader = offsetStorageReader(here, 'src');
+    // The worker that ran the task flushes as it stops; the task starts here right after (a rebalance).
+    for (let position = 1; position <= 20; position++) {
+      await previous.set('src', [{ partition: { file: 'a.txt' }, offset: { position } }]);
+      expect(await reader.offset({ file: 'a.txt' })).toEqual({ position });
+      expect(await reader.offsets([{ file: 'a.txt' }, { file: 'b.txt' }])).toEqual([
+        { partition: { file: 'a.txt' }, offset: { position } },
+        { partition: { file: 'b.txt' }, offset: null },
+      ]);
+    }
+    await Promise.all([previous.stop(), here.stop()]);
+  });
+
   it('offset store keys offsets as ["connector",{partition}] on a 25-partition compacted topic', async () => {
     const topic = unique('offsets');
     const opts = {
@@ -118,7 +149,7 @@ describe('Kafka-backed stores', () => {
     await Promise.all([store.stop(), other.stop()]);
   });
 
-  it('status store fences writes from an older generation', async () => {
+  it('status store follows KafkaStatusBackingStore: safe writes are fenced by generation, readers apply every record', async () => {
     const topic = unique('status');
     const opts = {
       bootstrapServers: bootstrap,
@@ -131,16 +162,38 @@ describe('Kafka-backed stores', () => {
     };
     const store = new KafkaStatusBackingStore(opts);
     await store.start();
-    await store.putConnector('c', { state: 'RUNNING', trace: null, worker_id: 'w2:8083', generation: 5 });
-    await store.putConnector('c', { state: 'FAILED', trace: 'old', worker_id: 'w1:8083', generation: 3 });
-    await store.putTask('c', 0, { state: 'RUNNING', trace: null, worker_id: 'w2:8083', generation: 5 });
+    const running5 = { state: 'RUNNING', trace: null, worker_id: 'w2:8083', generation: 5, version: '4.3.1' } as const;
+    await store.putConnector('c', running5);
+    // putSafe (FAILED, UNASSIGNED) from an older generation of another worker is not written at all.
+    await store.putConnector(
+      'c',
+      { state: 'FAILED', trace: 'old', worker_id: 'w1:8083', generation: 3 },
+      { safe: true },
+    );
+    // A plain put is: after Kafka Connect ran at generation 7, a fresh worker's generation-1 RUNNING must show.
+    await store.putTask('c', 0, { state: 'UNASSIGNED', trace: null, worker_id: 'kc:8083', generation: 7 });
+    await store.putTask('c', 0, { state: 'RUNNING', trace: null, worker_id: 'w2:8083', generation: 1 });
     const other = new KafkaStatusBackingStore({ ...opts, clientId: unique('st2') });
     await other.start();
-    expect(other.connector('c')).toEqual({ state: 'RUNNING', trace: null, worker_id: 'w2:8083', generation: 5 });
+    expect(other.connector('c')).toEqual(running5);
     expect(store.connector('c')?.state).toBe('RUNNING');
-    expect(other.task('c', 0)?.worker_id).toBe('w2:8083');
+    expect(other.task('c', 0)).toEqual({
+      state: 'RUNNING',
+      trace: null,
+      worker_id: 'w2:8083',
+      generation: 1,
+      version: null,
+    });
     const raw = await readAll(topic, 3);
-    expect(raw.map((r) => r.key).sort()).toEqual(['status-connector-c', 'status-connector-c', 'status-task-c-0']);
+    expect(raw.map((r) => r.key).sort()).toEqual(['status-connector-c', 'status-task-c-0', 'status-task-c-0']);
+    // Kafka Connect 4's field order: state, trace, worker_id, generation, version.
+    expect(Object.keys(JSON.parse(raw.find((r) => r.key === 'status-connector-c')!.value!))).toEqual([
+      'state',
+      'trace',
+      'worker_id',
+      'generation',
+      'version',
+    ]);
     await Promise.all([store.stop(), other.stop()]);
   });
 });

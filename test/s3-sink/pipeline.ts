@@ -1,6 +1,7 @@
+import { distributedWorkerProps } from '@tributary/testkit';
 import { type ConnectRuntime, type DistributedHerder, startDistributed } from '@tributary/runtime';
 import { Kafka, logLevel } from 'kafkajs';
-import { eventually, kafkaBootstrap } from '../helpers.js';
+import { eventually, kafkaBootstrap, createTopic as createTestTopic } from '../helpers.js';
 
 /** The value schema the tests produce, as a JsonConverter envelope schema. */
 export const ORDER_SCHEMA = {
@@ -73,16 +74,8 @@ export function kafka(): Kafka {
 }
 
 export async function createTopic(topic: string, partitions: number): Promise<void> {
-  const admin = kafka().admin();
-  await admin.connect();
-  try {
-    await admin.createTopics({
-      topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }],
-      waitForLeaders: true,
-    });
-  } finally {
-    await admin.disconnect();
-  }
+  // The orders carry timestamps from 2024: keep them whatever the broker's retention.
+  await createTestTopic(topic, { partitions, configs: { 'retention.ms': '-1' } });
 }
 
 /**
@@ -95,7 +88,7 @@ export async function produceOrders(
   to: number,
   opts: { partitions: number; padTo?: number; timestampOf?: (id: number) => number },
 ): Promise<void> {
-  const producer = kafka().producer({ allowAutoTopicCreation: false });
+  const producer = kafka().producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   try {
     const batch = 2000;
@@ -118,16 +111,7 @@ export async function produceOrders(
 
 export function workerProps(name: string, port: number): Record<string, string> {
   return {
-    'bootstrap.servers': kafkaBootstrap().join(','),
-    'group.id': name,
-    'config.storage.topic': `${name}-configs`,
-    'offset.storage.topic': `${name}-offsets`,
-    'status.storage.topic': `${name}-status`,
-    'config.storage.replication.factor': '1',
-    'offset.storage.replication.factor': '1',
-    'status.storage.replication.factor': '1',
-    'offset.storage.partitions': '5',
-    'status.storage.partitions': '2',
+    ...distributedWorkerProps(name, kafkaBootstrap()),
     'offset.flush.interval.ms': '1000',
     listeners: `http://127.0.0.1:${port}`,
     'key.converter': 'org.apache.kafka.connect.storage.StringConverter',

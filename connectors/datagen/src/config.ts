@@ -1,3 +1,4 @@
+/** The datagen connector's config: Confluent's kafka-connect-datagen keys and defaults, and the schema (quickstart, file or string) resolved and checked. */
 import { readFileSync } from 'node:fs';
 import { ConfigException, ConfigKeys, type ConfigValueInfo, defineConfig, type RawConfig } from '@tributary/api';
 import { AvroSchemaError, type AvroType, parseAvroSchema, parseAvroSchemaJson } from './avro.js';

@@ -1,3 +1,4 @@
+/** The datagen source connector and task: mock records from an Avro schema on a schedule, resumable from their offsets (Confluent's DatagenConnector). */
 import { randomBytes } from 'node:crypto';
 import {
   type ConfigDef,
@@ -83,7 +84,7 @@ export class DatagenConnector extends SourceConnector {
 }
 
 export class DatagenTask extends SourceTask {
-  #s: DatagenSettings | null = null;
+  #settings: DatagenSettings | null = null;
   #compiled: Compiled | null = null;
   #keyField: Field | null = null;
   #taskId = 0;
@@ -103,7 +104,7 @@ export class DatagenTask extends SourceTask {
 
   async start(props: Readonly<Record<string, string>>): Promise<void> {
     const s = parseDatagen(props);
-    this.#s = s;
+    this.#settings = s;
     this.#stopped = false;
     this.#taskId = Number(props[TASK_ID] ?? 0);
     this.#partition = { [TASK_ID]: this.#taskId };
@@ -127,7 +128,7 @@ export class DatagenTask extends SourceTask {
   }
 
   async poll(): Promise<SourceRecord[] | null> {
-    const s = this.#s;
+    const s = this.#settings;
     if (!s || this.#stopped) return null;
     const remaining = s.iterations === null ? Number.POSITIVE_INFINITY : s.iterations - this.#count;
     if (remaining <= 0) {
@@ -200,7 +201,7 @@ export class DatagenTask extends SourceTask {
 
   /** Time to the next record: uniform in [0, max.interval), independent of the data's random stream. */
   #delay(): number {
-    return Math.random() * (this.#s?.maxIntervalMs ?? 0);
+    return Math.random() * (this.#settings?.maxIntervalMs ?? 0);
   }
 
   #sleep(ms: number): Promise<void> {

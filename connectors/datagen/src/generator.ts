@@ -1,3 +1,4 @@
+/** Compiles an Avro schema with avro-random-generator annotations into a generator of Connect schemas and values. */
 import {
   BigDecimal,
   ConnectDate,

@@ -1,3 +1,4 @@
+/** The datagen plugin: the source connector registered under Confluent's DatagenConnector class name, and its public exports. */
 import { definePlugins } from '@tributary/api';
 import { DatagenConnector } from './connector.js';
 import { VERSION } from './version.js';

@@ -1,3 +1,4 @@
+/** A seedable PRNG whose whole state fits in a source offset, so a restarted datagen task continues the same random sequence. */
 const TWO_32 = 4294967296;
 const TWO_53 = 9007199254740992;
 

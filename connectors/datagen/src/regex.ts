@@ -1,3 +1,4 @@
+/** Generates random strings matching a regular expression, for avro-random-generator's `regex` property. */
 import type { Random } from './random.js';
 
 /**

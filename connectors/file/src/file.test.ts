@@ -6,6 +6,7 @@ import { ConfigException, Schema, SchemaBuilder, Struct } from '@tributary/api';
 import { ConnectorTestDriver, InMemoryOffsetStore, SinkRecordFactory } from '@tributary/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FileStreamSinkConnector, FileStreamSourceConnector, FileStreamSourceTask, plugins } from './index.js';
+import { dropTornLine } from './sink.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -150,9 +151,8 @@ describe('FileStreamSourceConnector', () => {
 
   it('runs one task whatever tasks.max is, and requires exactly one topic', async () => {
     const driver = await sourceDriver({ file: '/tmp/x', topic: 'a' });
-    expect(await driver.taskConfigs(3)).toEqual([
-      { name: 'test-connector', file: '/tmp/x', topic: 'a', 'batch.size': '2000' },
-    ]);
+    // The connector's config as given (Kafka Connect's taskConfigs hands on its props); the task applies defaults.
+    expect(await driver.taskConfigs(3)).toEqual([{ name: 'test-connector', file: '/tmp/x', topic: 'a' }]);
     const bad = ConnectorTestDriver.source(FileStreamSourceConnector);
     const err = await bad.start({ topic: 'a,b', 'batch.size': '0' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigException);
@@ -209,8 +209,29 @@ describe('FileStreamSinkConnector', () => {
     expect(await task.commitOffsets()).toEqual([{ ...tp, offset: 3 }]);
     expect(await readFile(file, 'utf8')).toBe('existing\na\nb\nc\n');
     await task.put(records.values(['d']));
-    await driver.stop();
+    // The runtime's put() after a poll that found nothing: the idle stream's tail is written then.
+    await task.put([]);
     expect(await readFile(file, 'utf8')).toBe('existing\na\nb\nc\nd\n');
+    await task.put(records.values(['e']));
+    await driver.stop();
+    expect(await readFile(file, 'utf8')).toBe('existing\na\nb\nc\nd\ne\n');
+  });
+
+  it('drops an incomplete last line (a write cut short) when it opens the file, so the replayed record follows whole lines', async () => {
+    const file = join(dir, 'out.txt');
+    await writeFile(file, 'a\nb\nhalf of c');
+    const { driver, task } = await sinkTask(file);
+    expect(await readFile(file, 'utf8')).toBe('a\nb\n');
+    const records = new SinkRecordFactory({ topic: 'orders' });
+    await task.put(records.values(['c', 'd']));
+    await driver.stop();
+    expect(await readFile(file, 'utf8')).toBe('a\nb\nc\nd\n');
+    // Whole lines, or nothing at all, stay as they are.
+    expect(await dropTornLine(file)).toBe(0);
+    await writeFile(file, 'no newline yet');
+    expect(await dropTornLine(file)).toBe('no newline yet'.length);
+    expect(await readFile(file, 'utf8')).toBe('');
+    expect(await dropTornLine(join(dir, 'missing.txt'))).toBe(0);
   });
 
   it('writes large batches without waiting for flush', async () => {
@@ -264,8 +285,8 @@ describe('FileStreamSinkConnector', () => {
     const driver = ConnectorTestDriver.sink(FileStreamSinkConnector);
     await driver.start({ file: '/tmp/out.txt', topics: 'a' });
     expect(await driver.taskConfigs(2)).toEqual([
-      { file: '/tmp/out.txt', topics: 'a' },
-      { file: '/tmp/out.txt', topics: 'a' },
+      { name: 'test-connector', file: '/tmp/out.txt', topics: 'a' },
+      { name: 'test-connector', file: '/tmp/out.txt', topics: 'a' },
     ]);
     expect(await driver.alterOffsets([{ partition: { topic: 'a', partition: 0 }, offset: 5 }])).toBe(true);
     await driver.stop();

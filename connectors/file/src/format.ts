@@ -1,3 +1,4 @@
+/** The text the file sink writes for one record value: strings and numbers as is, structured values as JSON. */
 import { Struct } from '@tributary/api';
 
 /**

@@ -1,3 +1,4 @@
+/** The file plugin: source and sink connectors registered under Kafka Connect's FileStreamSource/FileStreamSink class names. */
 import { definePlugins } from '@tributary/api';
 import { FileStreamSinkConnector } from './sink.js';
 import { FileStreamSourceConnector } from './source.js';
@@ -13,6 +14,7 @@ export const plugins = definePlugins([
     kind: 'source',
     className: 'FileStreamSourceConnector',
     aliases: ['org.apache.kafka.connect.file.FileStreamSourceConnector', 'FileStreamSource'],
+    javaTaskClass: 'org.apache.kafka.connect.file.FileStreamSourceTask',
     version: VERSION,
     create: () => new FileStreamSourceConnector(),
   },
@@ -20,6 +22,7 @@ export const plugins = definePlugins([
     kind: 'sink',
     className: 'FileStreamSinkConnector',
     aliases: ['org.apache.kafka.connect.file.FileStreamSinkConnector', 'FileStreamSink'],
+    javaTaskClass: 'org.apache.kafka.connect.file.FileStreamSinkTask',
     version: VERSION,
     create: () => new FileStreamSinkConnector(),
   },

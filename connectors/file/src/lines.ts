@@ -1,3 +1,4 @@
+/** Splits a byte stream into lines (\n, \r\n or \r), tracking the byte position after each so a file source can resume exactly there. */
 const LF = 0x0a;
 const CR = 0x0d;
 

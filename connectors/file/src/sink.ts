@@ -1,3 +1,4 @@
+/** The file sink connector and task: appends each record's value as a line to a file or stdout (Kafka Connect's FileStreamSinkConnector). */
 import { type FileHandle, open } from 'node:fs/promises';
 import {
   type ConfigDef,
@@ -9,7 +10,7 @@ import {
   type TopicPartition,
   type TopicPartitionOffset,
 } from '@tributary/api';
-import { FILE_CONFIG, sinkConfigDef } from './config.js';
+import { sinkConfigDef } from './config.js';
 import { formatValue } from './format.js';
 import { VERSION } from './version.js';
 
@@ -42,9 +43,9 @@ export class FileStreamSinkConnector extends SinkConnector {
   }
 
   /** One config per task, as Kafka Connect: tasks append whole lines to the same file. */
+  /** Every task gets the connector's config as given, as Kafka Connect's FileStreamSinkConnector does. */
   taskConfigs(maxTasks: number): TaskConfig[] {
-    const file = this.#props[FILE_CONFIG];
-    return Array.from({ length: maxTasks }, (): TaskConfig => (file !== undefined ? { [FILE_CONFIG]: file } : {}));
+    return Array.from({ length: maxTasks }, (): TaskConfig => ({ ...this.#props }));
   }
 
   stop(): void {}
@@ -55,6 +56,42 @@ export class FileStreamSinkConnector extends SinkConnector {
     _offsets: ReadonlyArray<{ partition: TopicPartition; offset: number | null }>,
   ): boolean {
     return true;
+  }
+}
+
+/**
+ * Truncates the file after its last newline. The sink writes whole lines only, so text after the last
+ * newline is a write that was cut short (ENOSPC, a crash) and whose record was not committed: it is
+ * written again after the restart, and must not follow the torn half. Returns the bytes dropped.
+ */
+export async function dropTornLine(file: string): Promise<number> {
+  let h: FileHandle;
+  try {
+    h = await open(file, 'r+');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw e;
+  }
+  try {
+    const size = (await h.stat()).size;
+    if (size === 0) return 0;
+    const buf = Buffer.alloc(64 * 1024);
+    let end = size;
+    while (end > 0) {
+      const start = Math.max(0, end - buf.length);
+      const { bytesRead } = await h.read(buf, 0, end - start, start);
+      const nl = buf.subarray(0, bytesRead).lastIndexOf(0x0a);
+      if (nl >= 0) {
+        const keep = start + nl + 1;
+        if (keep < size) await h.truncate(keep);
+        return size - keep;
+      }
+      end = start;
+    }
+    await h.truncate(0);
+    return size;
+  } finally {
+    await h.close();
   }
 }
 
@@ -73,6 +110,12 @@ export class FileStreamSinkTask extends SinkTask {
     this.#file = c.file === null || c.file === '' ? null : c.file;
     if (this.#file !== null) {
       try {
+        const dropped = await dropTornLine(this.#file);
+        if (dropped > 0)
+          this.context.logger.warn(
+            { file: this.#file, bytes: dropped },
+            'dropped an incomplete last line (a write cut short by a full disk or a crash); its record is written again',
+          );
         // Append mode: every write lands at the end even when other tasks write the same file.
         this.#handle = await open(this.#file, 'a');
       } catch (e) {
@@ -88,7 +131,9 @@ export class FileStreamSinkTask extends SinkTask {
       this.#pending.push(line);
       this.#pendingChars += line.length;
     }
-    if (this.#pendingChars >= WRITE_THRESHOLD) await this.#write();
+    // An empty put() means the poll found nothing: the stream is idle, so the tail goes out now
+    // instead of waiting for the next offset flush (Kafka Connect's PrintStream writes every line).
+    if (this.#pendingChars >= WRITE_THRESHOLD || records.length === 0) await this.#write();
   }
 
   override async flush(_offsets: readonly TopicPartitionOffset[]): Promise<void> {

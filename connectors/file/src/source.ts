@@ -1,3 +1,4 @@
+/** The file source connector and task: tails a file or stdin into one topic with byte-position offsets (Kafka Connect's FileStreamSourceConnector). */
 import { type FileHandle, open } from 'node:fs/promises';
 import { type FSWatcher, watch } from 'node:fs';
 import type { Readable } from 'node:stream';
@@ -22,8 +23,6 @@ import {
   parseSource,
   type SourceSettings,
   sourceConfigDef,
-  TASK_BATCH_SIZE_CONFIG,
-  TOPIC_CONFIG,
   validateSource,
 } from './config.js';
 import { LineSplitter } from './lines.js';
@@ -66,17 +65,14 @@ export class FileStreamSourceConnector extends SourceConnector {
     return FileStreamSourceTask;
   }
 
-  /** Only one task can read one stream, so tasks.max beyond 1 changes nothing. */
+  /**
+   * Only one task can read one stream, so tasks.max beyond 1 changes nothing. The task config is the
+   * connector's config as given, as Kafka Connect's FileStreamSourceConnector hands it on, so a Kafka
+   * Connect worker taking over the config topic runs the same task.
+   */
   taskConfigs(_maxTasks: number): TaskConfig[] {
-    const s = this.#settings;
-    if (!s) throw new ConnectException('FileStreamSourceConnector used before start()');
-    const config: TaskConfig = {
-      ...this.#props,
-      [TOPIC_CONFIG]: s.topic,
-      [TASK_BATCH_SIZE_CONFIG]: String(s.batchSize),
-    };
-    if (s.file !== null) config[FILE_CONFIG] = s.file;
-    return [config];
+    if (!this.#settings) throw new ConnectException('FileStreamSourceConnector used before start()');
+    return [{ ...this.#props }];
   }
 
   stop(): void {}

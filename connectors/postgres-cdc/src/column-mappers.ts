@@ -1,6 +1,7 @@
+/** Debezium's column mappers: column.truncate.to.*, column.mask.with.* and column.mask.hash.* keys parsed and applied to a column's converter. */
 import { createHash, getHashes } from 'node:crypto';
 import { type Schema, SchemaBuilder } from '@tributary/api';
-import { regexList } from './filters.js';
+import { regexList } from './regex-list.js';
 import type { ColumnConverter } from './schema/mapping.js';
 
 /**

@@ -1,7 +1,9 @@
-import { ConfigException, ConfigKeys, type ConfigOf, defineConfig, type Password } from '@tributary/api';
+/** The Postgres CDC connector's config: Debezium's PostgreSQL connector keys, names and defaults, with the cross-key checks and derived settings. */
+import { type ConfigCheck, ConfigKeys, type ConfigOf, defineConfig, type Password } from '@tributary/api';
 import { columnMapperErrors } from './column-mappers.js';
-import { parseTableId } from './incremental.js';
+import { parseTableId } from './table-id.js';
 import type { PgConnectOptions } from './connection.js';
+import { handlingModeKeys, TIME_PRECISION_MODES } from './handling-modes.js';
 import { type MappingConfig, placeholderBytes } from './schema/mapping.js';
 
 /**
@@ -170,17 +172,12 @@ export const postgresConfigDef = defineConfig({
     default: 10_000,
     doc: 'Lock timeout for snapshot.locking.mode=shared.',
   }),
-  'decimal.handling.mode': ConfigKeys.enum(['precise', 'double', 'string'] as const, {
-    default: 'precise',
-    doc: 'How NUMERIC/DECIMAL/MONEY values are represented.',
-  }),
-  'time.precision.mode': ConfigKeys.enum(['adaptive', 'adaptive_time_microseconds', 'connect'] as const, {
-    default: 'adaptive',
-    doc: 'How DATE/TIME/TIMESTAMP values are represented.',
-  }),
-  'binary.handling.mode': ConfigKeys.enum(['bytes', 'base64', 'base64-url-safe', 'hex'] as const, {
-    default: 'bytes',
-    doc: 'How BYTEA values are represented.',
+  ...handlingModeKeys({
+    decimalTypes: 'NUMERIC/DECIMAL/MONEY',
+    binaryTypes: 'BYTEA',
+    timeModes: TIME_PRECISION_MODES,
+    timeDefault: 'adaptive',
+    timeDoc: 'How DATE/TIME/TIMESTAMP values are represented.',
   }),
   'interval.handling.mode': ConfigKeys.enum(['numeric', 'string'] as const, {
     default: 'numeric',
@@ -301,52 +298,73 @@ export function snapshotMode(c: PostgresConfig): SnapshotMode {
   return m;
 }
 
+/**
+ * The rules that involve values, one concern each: they all run, also when other keys failed to parse, so a
+ * config with `database.port=five` and `plugin.name=decoderbufs` is told about both at once.
+ */
+const postgresChecks: readonly ConfigCheck<PostgresConfig>[] = [
+  (c, report) => {
+    if (c['plugin.name'] !== 'pgoutput')
+      report(
+        'plugin.name',
+        'Only the pgoutput plugin is supported (it ships with Postgres 10+; decoderbufs needs a server extension this connector does not read).',
+      );
+  },
+  (c, report) => {
+    if (!/^[a-z0-9_]+$/.test(c['slot.name']))
+      report('slot.name', 'Slot names may contain only lower-case letters, digits and underscores.');
+  },
+  (c, report) => {
+    if (!/^[a-zA-Z0-9._-]+$/.test(c['topic.prefix']))
+      report('topic.prefix', 'Only alphanumeric characters, hyphens, dots and underscores are allowed.');
+  },
+  ...(['schema', 'table', 'column'] as const).map(
+    (what): ConfigCheck<PostgresConfig> =>
+      (c, report) => {
+        if (c[`${what}.include.list`] && c[`${what}.exclude.list`])
+          report(`${what}.exclude.list`, `${what}.include.list and ${what}.exclude.list cannot both be set.`);
+      },
+  ),
+  (c, report) => {
+    for (const op of c['skipped.operations']) {
+      if (!['c', 'u', 'd', 't', 'none'].includes(op))
+        report('skipped.operations', `Unknown operation '${op}' (expected c, u, d, t or none).`);
+    }
+  },
+  (c, report) => {
+    if (c['max.queue.size'] <= c['max.batch.size'])
+      report('max.queue.size', 'max.queue.size must be larger than max.batch.size.');
+  },
+  (c, report) => {
+    if (c['snapshot.max.threads'] < 1) report('snapshot.max.threads', 'snapshot.max.threads must be at least 1.');
+  },
+  (c, report) => {
+    const unsupported = c['signal.enabled.channels'].filter((ch) => ch !== 'source');
+    if (unsupported.length > 0)
+      report(
+        'signal.enabled.channels',
+        `Unsupported channel(s) ${unsupported.join(', ')}: only source (the signal table named by signal.data.collection) is supported.`,
+      );
+  },
+  (c, report) => {
+    const signal = c['signal.data.collection'];
+    if (signal !== null && !parseTableId(signal))
+      report('signal.data.collection', `'${signal}' is not a table name of the form schema.table.`);
+  },
+  (c, report) => {
+    if (c['incremental.snapshot.chunk.size'] < 1)
+      report('incremental.snapshot.chunk.size', 'incremental.snapshot.chunk.size must be at least 1.');
+  },
+];
+
 /** Parses and checks a raw config; throws ConfigException naming every bad key. */
 export function parseConfig(raw: Readonly<Record<string, string | undefined>>): PostgresConfig {
-  const c = postgresConfigDef.parse(raw);
-  const errors: Record<string, string[]> = {};
-  if (c['plugin.name'] !== 'pgoutput') {
-    errors['plugin.name'] = [
-      'Only the pgoutput plugin is supported (it ships with Postgres 10+; decoderbufs needs a server extension this connector does not read).',
-    ];
-  }
-  if (!/^[a-z0-9_]+$/.test(c['slot.name'])) {
-    errors['slot.name'] = ['Slot names may contain only lower-case letters, digits and underscores.'];
-  }
-  if (!/^[a-zA-Z0-9._-]+$/.test(c['topic.prefix'])) {
-    errors['topic.prefix'] = ['Only alphanumeric characters, hyphens, dots and underscores are allowed.'];
-  }
-  if (c['schema.include.list'] && c['schema.exclude.list']) {
-    errors['schema.exclude.list'] = ['schema.include.list and schema.exclude.list cannot both be set.'];
-  }
-  if (c['table.include.list'] && c['table.exclude.list']) {
-    errors['table.exclude.list'] = ['table.include.list and table.exclude.list cannot both be set.'];
-  }
-  if (c['column.include.list'] && c['column.exclude.list']) {
-    errors['column.exclude.list'] = ['column.include.list and column.exclude.list cannot both be set.'];
-  }
-  for (const op of c['skipped.operations']) {
-    if (!['c', 'u', 'd', 't', 'none'].includes(op))
-      errors['skipped.operations'] = [`Unknown operation '${op}' (expected c, u, d, t or none).`];
-  }
-  if (c['max.queue.size'] <= c['max.batch.size']) {
-    errors['max.queue.size'] = ['max.queue.size must be larger than max.batch.size.'];
-  }
-  if (c['snapshot.max.threads'] < 1) errors['snapshot.max.threads'] = ['Must be at least 1.'];
-  const unsupported = c['signal.enabled.channels'].filter((ch) => ch !== 'source');
-  if (unsupported.length > 0) {
-    errors['signal.enabled.channels'] = [
-      `Unsupported channel(s) ${unsupported.join(', ')}: only source (the signal table named by signal.data.collection) is supported.`,
-    ];
-  }
-  const signal = c['signal.data.collection'];
-  if (signal !== null && !parseTableId(signal)) {
-    errors['signal.data.collection'] = [`'${signal}' is not a table name of the form schema.table.`];
-  }
-  if (c['incremental.snapshot.chunk.size'] < 1) errors['incremental.snapshot.chunk.size'] = ['Must be at least 1.'];
-  Object.assign(errors, columnMapperErrors(raw));
-  if (Object.keys(errors).length > 0) throw new ConfigException(errors);
-  return c;
+  return postgresConfigDef.parse(raw, [
+    ...postgresChecks,
+    (_c, report) => {
+      for (const [key, messages] of Object.entries(columnMapperErrors(raw))) for (const m of messages) report(key, m);
+    },
+  ]);
 }
 
 export function connectOptions(c: PostgresConfig, applicationName: string): PgConnectOptions {

@@ -1,3 +1,4 @@
+/** Connecting to Postgres: connection options from Debezium's database.* keys, the fixed session settings, quoting and SQLSTATE helpers. */
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 

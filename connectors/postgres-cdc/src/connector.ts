@@ -1,3 +1,4 @@
+/** The Postgres CDC source connector: one task, since a replication slot is one ordered stream (Debezium's PostgresConnector). */
 import {
   type ConfigDef,
   type ConnectorValidation,

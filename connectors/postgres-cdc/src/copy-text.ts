@@ -1,3 +1,4 @@
+/** An incremental parser of COPY … TO STDOUT text format into rows of field texts, used by the snapshot. */
 import { StringDecoder } from 'node:string_decoder';
 
 const ESCAPES: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\' };

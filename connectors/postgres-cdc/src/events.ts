@@ -1,3 +1,4 @@
+/** Debezium's Postgres change event: the source block, envelope, transaction, heartbeat and message schemas, context headers and name adjustment. */
 import { Headers, type Schema, SchemaBuilder, Struct } from '@tributary/api';
 
 /** Who emitted an event, for Debezium 3's `__debezium.context.*` headers (extended.headers.enabled). */
@@ -178,15 +179,15 @@ export function messageValueSchema(mode: NameAdjustmentMode, contentSchema: Sche
  * Debezium's Envelope (schema version 2): before, after, source, transaction, op, ts_ms, ts_us, ts_ns.
  * `transaction` comes before `op` because Debezium adds it as an extra schema field, and
  * Envelope.Builder appends op and the timestamps after all of those; JsonConverter writes the payload
- * in schema order, so the order is visible in the bytes.
+ * in schema order, so the order is visible in the bytes. The MySQL connector passes its own source schema.
  */
-export function envelopeSchema(name: string, valueSchema: Schema): Schema {
+export function envelopeSchema(name: string, valueSchema: Schema, sourceSchema: Schema = SOURCE_SCHEMA): Schema {
   return SchemaBuilder.struct()
     .version(2)
     .name(name)
     .field('before', valueSchema)
     .field('after', valueSchema)
-    .field('source', SOURCE_SCHEMA)
+    .field('source', sourceSchema)
     .field('transaction', TRANSACTION_BLOCK_SCHEMA)
     .field('op', SchemaBuilder.string().build())
     .field('ts_ms', SchemaBuilder.int64().optional().build())

@@ -1,43 +1,15 @@
+/** Which schemas, tables and columns are captured and how: Debezium's include/exclude lists, message.key.columns and the column mappers. */
 import { type MappedColumn, mapColumn, parseColumnMappers } from './column-mappers.js';
 import type { PostgresConfig } from './config.js';
 import type { ColumnConverter } from './schema/mapping.js';
+import { regexList } from './regex-list.js';
+import { type TableId, tableIdString } from './table-id.js';
 
-export interface TableId {
-  readonly schema: string;
-  readonly table: string;
-}
-
-export function tableIdString(t: TableId): string {
-  return `${t.schema}.${t.table}`;
-}
+export { regexList } from './regex-list.js';
+export { type TableId, tableIdString } from './table-id.js';
 
 /** Schemas Debezium never captures. */
 const SYSTEM_SCHEMAS = /^(pg_catalog|information_schema|pg_toast|pg_temp_\d+|pg_toast_temp_\d+)$/;
-
-/**
- * A comma-separated list of regular expressions, as Debezium splits them (a backslash-escaped
- * comma stays inside the expression), each anchored and case-insensitive.
- */
-export function regexList(raw: string | null): RegExp[] {
-  if (!raw || raw.trim() === '') return [];
-  const parts: string[] = [];
-  let cur = '';
-  for (let i = 0; i < raw.length; i++) {
-    const c = raw[i]!;
-    if (c === '\\' && raw[i + 1] === ',') {
-      cur += ',';
-      i++;
-    } else if (c === ',') {
-      parts.push(cur);
-      cur = '';
-    } else cur += c;
-  }
-  parts.push(cur);
-  return parts
-    .map((p) => p.trim())
-    .filter((p) => p.length > 0)
-    .map((p) => new RegExp(`^(?:${p})$`, 'i'));
-}
 
 function matchesAny(list: RegExp[], s: string): boolean {
   return list.some((r) => r.test(s));

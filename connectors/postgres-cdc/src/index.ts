@@ -1,3 +1,4 @@
+/** The Postgres CDC plugin, registered under Debezium's PostgresConnector class name, and the parts shared with the MySQL/MariaDB connector. */
 import { definePlugins } from '@tributary/api';
 import { PostgresConnector } from './connector.js';
 import { CONNECTOR_VERSION } from './events.js';
@@ -16,3 +17,32 @@ export const plugins = definePlugins([
     create: () => new PostgresConnector(),
   },
 ]);
+// Shared with the MySQL/MariaDB connector (@tributary/connector-mysql-cdc): the parts that are the same for
+// any Debezium source, not Postgres-specific.
+export { QueueClosedError, RecordQueue } from './queue.js';
+export {
+  type BinaryHandlingMode,
+  binaryBuilder,
+  binaryValue,
+  type DecimalHandlingMode,
+  handlingModeKeys,
+  type TimePrecisionMode,
+} from './handling-modes.js';
+export { regexList } from './filters.js';
+export {
+  adjustFieldName,
+  adjustSchemaName,
+  envelopeSchema,
+  envelopeStruct,
+  heartbeatKeySchema,
+  heartbeatValueSchema,
+  type NameAdjustmentMode,
+  type Op,
+  processingTime,
+  type SnapshotMarker,
+  TRANSACTION_BLOCK_SCHEMA,
+  transactionBlockStruct,
+  type TransactionBlock,
+  transactionKeySchema,
+  transactionValueSchema,
+} from './events.js';

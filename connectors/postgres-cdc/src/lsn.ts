@@ -4,8 +4,6 @@
  */
 export type Lsn = bigint;
 
-export const INVALID_LSN: Lsn = 0n;
-
 /** Parses Postgres' textual form `16/B374D848`. */
 export function parseLsn(text: string): Lsn {
   const m = /^([0-9A-Fa-f]{1,8})\/([0-9A-Fa-f]{1,8})$/.exec(text.trim());

@@ -1,3 +1,4 @@
+/** Debezium's Postgres offsets (PostgresOffsetContext): writing and reading them, and which LSN a committed offset lets the slot confirm. */
 import type { SourceOffset } from '@tributary/api';
 import { type Lsn, lsnFromOffset, lsnToOffset } from './lsn.js';
 

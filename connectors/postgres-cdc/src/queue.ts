@@ -1,3 +1,4 @@
+/** A bounded record queue between the database readers and poll(): a full queue makes the reader wait, so memory stays bounded. */
 import type { SourceRecord } from '@tributary/api';
 
 /**

@@ -1,3 +1,4 @@
+/** The walsender connection: replication slot commands and the START_REPLICATION stream with back-pressure and standby status updates. */
 import type { Duplex } from 'node:stream';
 import type { Logger } from '@tributary/api';
 import pg from 'pg';
@@ -340,9 +341,4 @@ export class ReplicationStream {
     this.#duplex.destroy();
     await this.#conn.close();
   }
-}
-
-/** Whether the error says the slot is streamed by someone else (SQLSTATE 55006). */
-export function isSlotInUse(err: unknown): boolean {
-  return err instanceof ReplicationSlotError && err.sqlState === '55006';
 }

@@ -1,3 +1,4 @@
+/** Catalog queries about replication slots, tables and publications, including creating the publication as publication.autocreate.mode asks. */
 import type { Logger } from '@tributary/api';
 import type pg from 'pg';
 import { quoteIdent } from './connection.js';

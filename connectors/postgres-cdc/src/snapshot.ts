@@ -1,3 +1,4 @@
+/** The initial snapshot: every captured table read inside the slot's exported snapshot, optionally in parallel, each row queued as an `r` event. */
 import type { Readable } from 'node:stream';
 import { type Logger, type SourceOffset, SourceRecord, type SourcePartition, type Struct } from '@tributary/api';
 import type pg from 'pg';
@@ -58,7 +59,7 @@ interface HeldRow {
  * — which needs to know whether another row follows.
  */
 class SnapshotEmitter {
-  readonly #d: SnapshotDeps;
+  readonly #deps: SnapshotDeps;
   readonly #consistentPoint: Lsn;
   readonly #txId: number | null;
   #held: HeldRow | null = null;
@@ -70,7 +71,7 @@ class SnapshotEmitter {
   rows = 0;
 
   constructor(d: SnapshotDeps, consistentPoint: Lsn, txId: number | null) {
-    this.#d = d;
+    this.#deps = d;
     this.#consistentPoint = consistentPoint;
     this.#txId = txId;
   }
@@ -117,8 +118,8 @@ class SnapshotEmitter {
     if (!c || c.ms !== ms || c.table !== h.table || c.marker !== marker || lastOverall) {
       const tsMicros = BigInt(ms) * 1000n;
       const source = sourceStruct({
-        serverName: this.#d.config['topic.prefix'],
-        db: this.#d.db,
+        serverName: this.#deps.config['topic.prefix'],
+        db: this.#deps.db,
         tsMicros,
         snapshot: marker,
         schema: h.table.id.schema,
@@ -143,13 +144,13 @@ class SnapshotEmitter {
       key: h.table.key(h.row),
       valueSchema: h.table.envelopeSchema,
       value,
-      sourcePartition: this.#d.partition,
+      sourcePartition: this.#deps.partition,
       sourceOffset: c.offset,
-      ...(this.#d.eventContext ? { headers: withContextHeaders(undefined, this.#d.eventContext) } : {}),
+      ...(this.#deps.eventContext ? { headers: withContextHeaders(undefined, this.#deps.eventContext) } : {}),
     });
-    await this.#d.queue.push(record, h.bytes);
+    await this.#deps.queue.push(record, h.bytes);
     this.rows++;
-    this.#d.onQueued(record);
+    this.#deps.onQueued(record);
   }
 }
 

@@ -1,3 +1,4 @@
+/** Spills changes of transactions streamed before they commit (pgoutput streaming) to one file per transaction, read back in order on commit. */
 import { createReadStream, promises as fs } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import os from 'node:os';

@@ -1,3 +1,4 @@
+/** A table's model (Debezium's TableSchema): catalog reads, key and value schemas, envelope and how tuples become structs. */
 import { type Logger, type Schema, SchemaBuilder, Struct } from '@tributary/api';
 import type pg from 'pg';
 import type { PostgresConfig } from './config.js';

@@ -1,3 +1,4 @@
+/** The Postgres CDC source task: snapshot then pgoutput streaming as Debezium events; the slot is confirmed only up to committed offsets. */
 import { randomUUID } from 'node:crypto';
 import {
   ConnectException,

@@ -1,3 +1,4 @@
+/** Schema evolution in the S3 sink: when a new schema needs new files (Confluent's schema.compatibility) and projecting values to it (SchemaProjector). */
 import { DataException, type Schema, Struct, schemaEquals } from '@tributary/api';
 
 export type Compatibility = 'NONE' | 'BACKWARD' | 'FORWARD' | 'FULL';

@@ -1,3 +1,4 @@
+/** The S3 sink's config: Confluent's S3SinkConnector keys, names and defaults, format and partitioner aliases, and the cross-key checks. */
 import { ConfigException, ConfigKeys, type ConfigOf, defineConfig, type RawConfig } from '@tributary/api';
 import { z } from 'zod';
 

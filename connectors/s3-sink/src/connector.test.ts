@@ -37,4 +37,28 @@ describe('S3SinkConnector', () => {
     expect(defs.find((d) => d.name === 'parquet.codec')?.default_value).toBe('snappy');
     expect(defs.find((d) => d.name === 's3.bucket.name')?.required).toBe(true);
   });
+
+  it('accepts the documented short class names (JsonFormat, ParquetFormat, FieldPartitioner …)', () => {
+    const c = new S3SinkConnector();
+    for (const [format, partitioner] of [
+      ['JsonFormat', 'FieldPartitioner'],
+      ['ParquetFormat', 'DefaultPartitioner'],
+      ['AvroFormat', 'TimeBasedPartitioner'],
+      ['ByteArrayFormat', 'DailyPartitioner'],
+    ] as const) {
+      const r = c.validate({
+        's3.bucket.name': 'b',
+        'flush.size': '3',
+        'format.class': format,
+        'partitioner.class': partitioner,
+        'partition.field.name': 'region',
+        'path.format': "'year'=YYYY",
+        'partition.duration.ms': '3600000',
+        locale: 'en-US',
+        timezone: 'UTC',
+      });
+      const bad = r.configs.filter((x) => x.errors.length > 0 && x.name.endsWith('.class'));
+      expect(bad, `${format} + ${partitioner}`).toEqual([]);
+    }
+  });
 });

@@ -1,3 +1,4 @@
+/** The S3 sink connector: validates the config and gives every task the same one (Confluent's io.confluent.connect.s3.S3SinkConnector). */
 import {
   ConfigException,
   type ConfigDef,

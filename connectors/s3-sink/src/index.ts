@@ -1,3 +1,4 @@
+/** The S3 sink plugin, registered under Confluent's io.confluent.connect.s3.S3SinkConnector class name, and its public exports. */
 import { definePlugins } from '@tributary/api';
 import { S3SinkConnector } from './connector.js';
 import { VERSION } from './task.js';

@@ -1,3 +1,4 @@
+/** Joda-Time DateTimeFormat patterns and time-zone bucketing, for TimeBasedPartitioner's path.format and partition.duration.ms. */
 import { normalizeTimeZone } from './config.js';
 
 /**

@@ -1,3 +1,4 @@
+/** The S3 sink's partitioners (default, field, time-based, hourly, daily) and timestamp extractors, as Confluent's Partitioner classes. */
 import { DataException, type SinkRecord, Struct } from '@tributary/api';
 import type { ExtractorName, S3SinkConfig } from './config.js';
 import { JodaFormatter, partitionStart } from './joda.js';

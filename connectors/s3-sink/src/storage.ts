@@ -1,3 +1,4 @@
+/** The object store the S3 sink writes to: the ObjectStore interface and the S3 implementation with retries, multipart and conditional uploads. */
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -265,8 +266,6 @@ export class S3Store implements ObjectStore {
   }
 }
 
-const MIN_PART = 5 * 1024 * 1024;
-
 /**
  * Uploads a small object with one PUT on complete(); once the buffered bytes reach the part size,
  * switches to a multipart upload and sends each full part as it fills.
@@ -426,8 +425,4 @@ class S3Upload implements ObjectUpload {
         if (!isNotFound(e)) throw e;
       });
   }
-}
-
-export function assertPartSize(n: number): void {
-  if (n < MIN_PART) throw new ConnectException(`s3.part.size must be at least ${MIN_PART}`);
 }

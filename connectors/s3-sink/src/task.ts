@@ -1,3 +1,4 @@
+/** The S3 sink task: writes each assigned partition to S3 objects, commits offsets only past uploaded files, within a per-task memory budget. */
 import { S3Client } from '@aws-sdk/client-s3';
 import {
   ConnectException,

@@ -1,3 +1,4 @@
+/** Writes one Kafka partition's records into rotating S3 files whose cuts line up with committed offsets (Confluent's TopicPartitionWriter). */
 import {
   DataException,
   type Header,
@@ -129,7 +130,7 @@ function headerText(h: Header): string | null {
  */
 export class TopicPartitionWriter {
   readonly tp: TopicPartition;
-  readonly #s: WriterSettings;
+  readonly #settings: WriterSettings;
   readonly #partitioner: Partitioner;
   readonly #extractor: TimestampExtractor | null;
   readonly #store: ObjectStore;
@@ -168,7 +169,7 @@ export class TopicPartitionWriter {
     nowMs: number,
   ) {
     this.tp = tp;
-    this.#s = settings;
+    this.#settings = settings;
     this.#partitioner = partitioner;
     this.#extractor = extractor;
     this.#store = store;
@@ -199,11 +200,11 @@ export class TopicPartitionWriter {
   }
 
   #setNextScheduledRotation(nowMs: number): void {
-    const interval = this.#s.rotateScheduleIntervalMs;
+    const interval = this.#settings.rotateScheduleIntervalMs;
     if (interval <= 0) return;
     // Confluent's DateTimeUtils.getNextTimeAdjustedByDay: the next multiple of the interval after
     // local midnight of the current day.
-    const offset = zoneOffsetMinutes(this.#s.timezone || 'UTC', nowMs) * 60_000;
+    const offset = zoneOffsetMinutes(this.#settings.timezone || 'UTC', nowMs) * 60_000;
     const local = nowMs + offset;
     const midnight = Math.floor(local / 86_400_000) * 86_400_000;
     const next = midnight + (Math.floor((local - midnight) / interval) + 1) * interval;
@@ -211,16 +212,16 @@ export class TopicPartitionWriter {
   }
 
   #filePrefix(): string {
-    return `${this.tp.topic}${this.#s.fileDelim}${this.tp.partition}${this.#s.fileDelim}`;
+    return `${this.tp.topic}${this.#settings.fileDelim}${this.tp.partition}${this.#settings.fileDelim}`;
   }
 
   #dirOf(encodedPartition: string): string {
     const path = this.#partitioner.generatePartitionedPath(this.tp.topic, encodedPartition);
-    return this.#s.topicsDir ? `${this.#s.topicsDir}${this.#s.dirDelim}${path}` : path;
+    return this.#settings.topicsDir ? `${this.#settings.topicsDir}${this.#settings.dirDelim}${path}` : path;
   }
 
   #fileKey(dir: string, startOffset: number, extension: string): string {
-    return `${dir}${this.#s.dirDelim}${this.#filePrefix()}${String(startOffset).padStart(this.#s.zeroPadWidth, '0')}${extension}`;
+    return `${dir}${this.#settings.dirDelim}${this.#filePrefix()}${String(startOffset).padStart(this.#settings.zeroPadWidth, '0')}${extension}`;
   }
 
   /** The schema a value is written with: its own, or one inferred for schemaless data. */
@@ -232,7 +233,7 @@ export class TopicPartitionWriter {
     record: SinkRecord,
   ): Schema | null {
     if (schema || !format.needsSchema) return schema;
-    if (!this.#s.inferSchemas) {
+    if (!this.#settings.inferSchemas) {
       throw new DataException(
         `Record ${describe(record)} has no ${what} schema; this format needs one (or set schemaless.inference=infer)`,
       );
@@ -246,7 +247,7 @@ export class TopicPartitionWriter {
    * the record's estimated size in memory (0 when it was skipped).
    */
   append(record: SinkRecord, nowMs: number): number {
-    const s = this.#s;
+    const s = this.#settings;
     const tombstone = record.value === null || record.value === undefined;
     if (tombstone) {
       if (s.nullValues === 'fail') {
@@ -322,12 +323,12 @@ export class TopicPartitionWriter {
   }
 
   #scheduledDue(nowMs: number): boolean {
-    return this.#s.rotateScheduleIntervalMs > 0 && nowMs >= this.#nextScheduledRotation;
+    return this.#settings.rotateScheduleIntervalMs > 0 && nowMs >= this.#nextScheduledRotation;
   }
 
   #rotateOnTime(encodedPartition: string, nowMs: number): boolean {
     if (this.#recordCount <= 0) return false;
-    const s = this.#s;
+    const s = this.#settings;
     const periodic =
       s.rotateIntervalMs > 0 &&
       this.#extractor !== null &&
@@ -339,7 +340,7 @@ export class TopicPartitionWriter {
   }
 
   #openFile(encodedPartition: string, record: SinkRecord, schema: Schema | null, tombstone: boolean): OpenFile {
-    const s = this.#s;
+    const s = this.#settings;
     const dir = this.#dirOf(encodedPartition);
     const start = record.kafkaOffset;
     const valueKey = this.#fileKey(dir, start, s.valueFormat.extension);
@@ -389,7 +390,7 @@ export class TopicPartitionWriter {
     this.#recordBytes = 0;
     this.#baseTimestamp = null;
     this.#currentEncodedPartition = null;
-    if (reason === 'rotate.schedule.interval.ms' || this.#s.rotateScheduleIntervalMs > 0)
+    if (reason === 'rotate.schedule.interval.ms' || this.#settings.rotateScheduleIntervalMs > 0)
       this.#setNextScheduledRotation(nowMs);
   }
 
@@ -407,7 +408,7 @@ export class TopicPartitionWriter {
       this.#seal('rotate.schedule.interval.ms', nowMs);
       return true;
     }
-    if (this.#s.rotateIdleMs > 0 && nowMs - this.#lastAppendAt >= this.#s.rotateIdleMs) {
+    if (this.#settings.rotateIdleMs > 0 && nowMs - this.#lastAppendAt >= this.#settings.rotateIdleMs) {
       this.#seal('idle', nowMs);
       return true;
     }
@@ -504,10 +505,10 @@ export class TopicPartitionWriter {
    */
   async #deleteOrphans(f: OpenFile): Promise<void> {
     if (this.#cleanDirs.has(f.dir)) return;
-    const prefix = `${f.dir}${this.#s.dirDelim}${this.#filePrefix()}`;
+    const prefix = `${f.dir}${this.#settings.dirDelim}${this.#filePrefix()}`;
     const keys = await this.#store.list(
       prefix,
-      `${prefix}${String(f.startOffset).padStart(this.#s.zeroPadWidth, '0')}`,
+      `${prefix}${String(f.startOffset).padStart(this.#settings.zeroPadWidth, '0')}`,
     );
     let beyond = 0;
     for (const key of keys) {

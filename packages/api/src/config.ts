@@ -1,5 +1,7 @@
+/** Typed plugin config definitions (Kafka's ConfigDef): key builders, parsing and validation of raw string configs, Password, the REST key and value infos. */
 import { z } from 'zod';
 import { ConfigException } from './errors.js';
+import { brand } from './brand.js';
 
 /** Kafka's ConfigDef.Type names, as the REST API reports them. */
 export type ConfigType = 'BOOLEAN' | 'STRING' | 'INT' | 'SHORT' | 'LONG' | 'DOUBLE' | 'LIST' | 'CLASS' | 'PASSWORD';
@@ -35,7 +37,7 @@ export interface ConfigKeyOptions<T> {
   default?: T;
   /** Further validation of the parsed value (zod), e.g. `z.number().min(1)`. */
   validate?: z.ZodType<NonNullable<T>>;
-  /** Allowed values shown to users (recommended_values) and enforced for enums. */
+  /** Allowed values shown to users (recommended_values); enforced except for LIST and CLASS keys. */
   recommended?: readonly string[];
 }
 
@@ -61,7 +63,14 @@ class Key<T> implements ConfigKey<T> {
   }
   parse(raw: string): T {
     const v = this.parser(raw);
-    if (this.options.recommended && this.options.recommended.length > 0 && this.type !== 'LIST') {
+    // As Kafka's recommenders: advisory for CLASS keys (a class name has aliases and short forms the
+    // plugin resolves itself), enforced for enums.
+    if (
+      this.options.recommended &&
+      this.options.recommended.length > 0 &&
+      this.type !== 'LIST' &&
+      this.type !== 'CLASS'
+    ) {
       const s = String(v);
       if (!this.options.recommended.some((r) => r.toLowerCase() === s.toLowerCase())) {
         throw new Error(`String must be one of: ${this.options.recommended.join(', ')}`);
@@ -186,10 +195,11 @@ export interface ConfigKeyInfo {
   importance: Importance;
   documentation: string;
   group: string | null;
+  /** The key's place in its group; -1 when the key names none (Kafka's ConfigDef default). */
+  order_in_group: number;
   width: Width;
   display_name: string;
   dependents: string[];
-  order: number;
 }
 
 /** One key's validation outcome (Kafka Connect's ConfigValueInfo). */
@@ -208,23 +218,74 @@ export interface ConfigValueInfo {
  */
 export class ConfigDef<S extends ConfigKeyMap = ConfigKeyMap> {
   readonly keys: S;
+  /**
+   * The rules that involve values (one key against another, a pattern), run by parse() and validate(). Typed
+   * without the keys, so a spec stays assignable to ConfigDef of wider key maps.
+   */
+  readonly checks: readonly ConfigCheck<never>[];
 
-  constructor(keys: S) {
+  constructor(keys: S, checks: readonly ConfigCheck<never>[] = []) {
     this.keys = keys;
+    this.checks = checks;
   }
 
   get names(): string[] {
     return Object.keys(this.keys);
   }
 
-  /** A spec with both sets of keys (the other's win on a clash). */
+  /** A spec with both sets of keys (the other's win on a clash) and both sets of checks. */
   extend<T extends ConfigKeyMap>(other: ConfigDef<T> | T): ConfigDef<Omit<S, keyof T> & T> {
     const keys = other instanceof ConfigDef ? other.keys : other;
-    return new ConfigDef({ ...this.keys, ...keys } as Omit<S, keyof T> & T);
+    const checks: readonly ConfigCheck<never>[] = [...this.checks, ...(other instanceof ConfigDef ? other.checks : [])];
+    return new ConfigDef({ ...this.keys, ...keys } as Omit<S, keyof T> & T, checks);
   }
 
-  /** Typed values, or a ConfigException listing every missing or invalid key. */
-  parse(raw: RawConfig): ConfigOf<ConfigDef<S>> {
+  /**
+   * This spec with more checks: each runs on the parsed values and reports through `report(key, message)`.
+   * All of them run even when some keys failed to parse — a check that reads such a key is skipped, as the
+   * key is reported already — so one answer names every bad key.
+   */
+  withChecks(...checks: ConfigCheck<ConfigOf<ConfigDef<S>>>[]): ConfigDef<S> {
+    return new ConfigDef<S>(this.keys, [...this.checks, ...checks]);
+  }
+
+  /**
+   * Typed values, or a ConfigException listing every missing or invalid key and every failed check (this
+   * spec's, then `checks`).
+   */
+  parse(raw: RawConfig, checks: readonly ConfigCheck<ConfigOf<ConfigDef<S>>>[] = []): ConfigOf<ConfigDef<S>> {
+    const { values, errors } = this.#run(raw, checks);
+    if (Object.keys(errors).length > 0) throw new ConfigException(errors);
+    return values;
+  }
+
+  /**
+   * Per-key validation results in declaration order (for PUT …/config/validate), the checks' findings on the
+   * keys they name; a key a check names that the spec does not declare (a pattern key) comes after them.
+   */
+  validate(raw: RawConfig): ConfigValueInfo[] {
+    const { errors } = this.#run(raw, []);
+    const infos: ConfigValueInfo[] = Object.entries(this.keys).map(([name, key]) => {
+      const v = raw[name];
+      return {
+        name,
+        value: v === undefined ? key.defaultText : key.type === 'PASSWORD' ? '[hidden]' : v,
+        recommended_values: [...(key.options.recommended ?? [])],
+        errors: errors[name] ?? [],
+        visible: true,
+      };
+    });
+    for (const [name, messages] of Object.entries(errors)) {
+      if (Object.hasOwn(this.keys, name)) continue;
+      infos.push({ name, value: raw[name] ?? null, recommended_values: [], errors: messages, visible: true });
+    }
+    return infos;
+  }
+
+  #run(
+    raw: RawConfig,
+    extra: readonly ConfigCheck<ConfigOf<ConfigDef<S>>>[],
+  ): { values: ConfigOf<ConfigDef<S>>; errors: Record<string, string[]> } {
     const out: Record<string, unknown> = {};
     const errors: Record<string, string[]> = {};
     for (const [name, key] of Object.entries(this.keys)) {
@@ -232,27 +293,34 @@ export class ConfigDef<S extends ConfigKeyMap = ConfigKeyMap> {
       if (r.error) errors[name] = [r.error];
       else out[name] = r.value;
     }
-    if (Object.keys(errors).length > 0) throw new ConfigException(errors);
-    return out as ConfigOf<ConfigDef<S>>;
-  }
-
-  /** Per-key validation results in declaration order (for PUT …/config/validate). */
-  validate(raw: RawConfig): ConfigValueInfo[] {
-    return Object.entries(this.keys).map(([name, key]) => {
-      const r = parseKey(name, key, raw[name]);
-      const v = raw[name];
-      return {
-        name,
-        value: v === undefined ? key.defaultText : key.type === 'PASSWORD' ? '[hidden]' : v,
-        recommended_values: [...(key.options.recommended ?? [])],
-        errors: r.error ? [r.error] : [],
-        visible: true,
+    // Every check was written for this spec's keys (withChecks and parse type them so).
+    const checks = [...this.checks, ...extra] as unknown as readonly ConfigCheck<ConfigOf<ConfigDef<S>>>[];
+    if (checks.length > 0) {
+      const failed = new Set(Object.keys(errors));
+      const view = new Proxy(out, {
+        get(target, prop) {
+          if (typeof prop === 'string' && failed.has(prop)) throw SKIP_CHECK;
+          return Reflect.get(target, prop);
+        },
+      }) as ConfigOf<ConfigDef<S>>;
+      const report = (key: string, message: string): void => {
+        const list = errors[key] ?? [];
+        if (!list.includes(message)) list.push(message);
+        errors[key] = list;
       };
-    });
+      for (const check of checks) {
+        try {
+          check(view, report);
+        } catch (e) {
+          if (e !== SKIP_CHECK) throw e;
+        }
+      }
+    }
+    return { values: out as ConfigOf<ConfigDef<S>>, errors };
   }
 
   definitions(): ConfigKeyInfo[] {
-    return Object.entries(this.keys).map(([name, key], i) => ({
+    return Object.entries(this.keys).map(([name, key]) => ({
       name,
       type: key.type,
       required: key.required,
@@ -260,10 +328,10 @@ export class ConfigDef<S extends ConfigKeyMap = ConfigKeyMap> {
       importance: key.options.importance ?? 'MEDIUM',
       documentation: key.options.doc ?? '',
       group: key.options.group ?? null,
+      order_in_group: key.options.orderInGroup ?? -1,
       width: key.options.width ?? 'NONE',
       display_name: key.options.displayName ?? name,
       dependents: [...(key.options.dependents ?? [])],
-      order: key.options.orderInGroup ?? i + 1,
     }));
   }
 
@@ -284,6 +352,12 @@ export class ConfigDef<S extends ConfigKeyMap = ConfigKeyMap> {
   }
 }
 
+/** A rule over parsed values; `report(key, message)` records a failure against a key. */
+export type ConfigCheck<C> = (config: C, report: (key: string, message: string) => void) => void;
+
+/** Thrown (and caught) when a check reads a key that failed to parse. */
+const SKIP_CHECK = Symbol('skip config check');
+
 function parseKey(name: string, key: ConfigKey<unknown>, raw: string | undefined): { value?: unknown; error?: string } {
   if (raw === undefined || raw === null) {
     if (key.required) return { error: `Missing required configuration "${name}" which has no default value.` };
@@ -300,3 +374,6 @@ function parseKey(name: string, key: ConfigKey<unknown>, raw: string | undefined
 export function defineConfig<S extends ConfigKeyMap>(keys: S): ConfigDef<S> {
   return new ConfigDef(keys);
 }
+
+brand(Password, 'Password');
+brand(ConfigDef, 'ConfigDef');

@@ -1,15 +1,9 @@
+/** The connector SDK: SourceConnector and SinkConnector base classes and their contexts, task configs and validation (Kafka Connect's Connector). */
 import { type ConfigDef, type ConfigValueInfo, defineConfig, type RawConfig } from './config.js';
 import type { Logger } from './logger.js';
 import type { SourcePartition, SourceOffset, TopicPartition } from './record.js';
-import type { SinkTask, SourceTask } from './task.js';
-
-/** Reads committed source offsets (Kafka Connect's OffsetStorageReader). */
-export interface OffsetStorageReader {
-  offset(partition: SourcePartition): Promise<SourceOffset | null>;
-  offsets(
-    partitions: readonly SourcePartition[],
-  ): Promise<Array<{ partition: SourcePartition; offset: SourceOffset | null }>>;
-}
+import type { OffsetStorageReader, SinkTask, SourceTask } from './task.js';
+import { brand } from './brand.js';
 
 export interface ConnectorContext {
   /** Asks the runtime to call taskConfigs() again and restart tasks whose config changed. */
@@ -100,3 +94,6 @@ export abstract class SinkConnector extends ConnectorBase<SinkConnectorContext> 
 }
 
 export type Connector = SourceConnector | SinkConnector;
+
+brand(SourceConnector, 'SourceConnector');
+brand(SinkConnector, 'SinkConnector');

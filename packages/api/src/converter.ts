@@ -1,3 +1,4 @@
+/** The Converter and HeaderConverter interfaces: Connect data to Kafka bytes and back (Kafka Connect's Converter and HeaderConverter). */
 import type { ConfigDef } from './config.js';
 import type { Schema, SchemaAndValue } from './data/schema.js';
 import type { Headers } from './record.js';

@@ -1,3 +1,4 @@
+/** @tributary/api, the SDK for connectors, converters, transforms and config providers: its public exports. */
 export * from './errors.js';
 export * from './data/schema.js';
 export * from './data/struct.js';
@@ -11,4 +12,7 @@ export * from './task.js';
 export * from './transform.js';
 export * from './converter.js';
 export * from './config-provider.js';
+export * from './jaas.js';
 export * from './plugin.js';
+export * from './typed.js';
+export { javaHashMapOrder } from './java-hash-map.js';

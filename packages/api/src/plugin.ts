@@ -1,3 +1,4 @@
+/** Plugin descriptors and the `plugins` manifest a plugin package exports, with definePlugins to declare them. */
 import type { ConfigProvider } from './config-provider.js';
 import type { SinkConnector, SourceConnector } from './connector.js';
 import type { Converter, HeaderConverter } from './converter.js';
@@ -13,8 +14,18 @@ interface PluginBase<K extends string, T> {
   create(): T;
 }
 
-export type SourcePlugin = PluginBase<'source', SourceConnector>;
-export type SinkPlugin = PluginBase<'sink', SinkConnector>;
+/** What connector plugins add: the Java task class Kafka Connect's own connector names in its task configs. */
+interface ConnectorPluginBase<K extends string, T> extends PluginBase<K, T> {
+  /**
+   * Written as `task.class` in the task configs of the config topic, so a Kafka Connect worker taking over
+   * the topics can load the tasks (e.g. "org.apache.kafka.connect.file.FileStreamSourceTask"). Without it,
+   * the task class's own name is written, which only Tributary reads.
+   */
+  javaTaskClass?: string;
+}
+
+export type SourcePlugin = ConnectorPluginBase<'source', SourceConnector>;
+export type SinkPlugin = ConnectorPluginBase<'sink', SinkConnector>;
 export type ConverterPlugin = PluginBase<'converter', Converter>;
 export type HeaderConverterPlugin = PluginBase<'header_converter', HeaderConverter>;
 export type TransformationPlugin = PluginBase<'transformation', Transformation>;

@@ -1,4 +1,6 @@
+/** Records and headers: ConnectRecord, SourceRecord, SinkRecord and Headers, and source partition and offset types (Kafka Connect's records). */
 import type { Schema } from './data/schema.js';
+import { brand } from './brand.js';
 
 /** One record header, as Kafka Connect's Header: key, value and optional schema. */
 export interface Header {
@@ -118,6 +120,22 @@ export abstract class ConnectRecord implements RecordFields {
 }
 
 export type SourcePartition = Readonly<Record<string, unknown>>;
+
+/**
+ * The one canonical text of a source partition (or any JSON-like value): the same map with its keys in
+ * another order gives the same text, as the offset topic is keyed by JSON content. The runtime's offset
+ * store, its source tasks and the test driver all name a partition by it.
+ */
+export function sourcePartitionKey(v: unknown): string {
+  if (typeof v === 'bigint') return v.toString();
+  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
+  if (Array.isArray(v)) return `[${v.map(sourcePartitionKey).join(',')}]`;
+  const o = v as Record<string, unknown>;
+  return `{${Object.keys(o)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${sourcePartitionKey(o[k])}`)
+    .join(',')}}`;
+}
 export type SourceOffset = Readonly<Record<string, unknown>>;
 
 export interface SourceRecordInit extends Partial<RecordFields> {
@@ -224,3 +242,8 @@ export interface RecordMetadata {
   readonly offset: number;
   readonly timestamp: number;
 }
+
+brand(Headers, 'Headers');
+brand(ConnectRecord, 'ConnectRecord');
+brand(SourceRecord, 'SourceRecord');
+brand(SinkRecord, 'SinkRecord');

@@ -1,6 +1,23 @@
-import type { OffsetStorageReader } from './connector.js';
+/** The task SDK: SourceTask and SinkTask base classes, their contexts, the offset reader and the errant record reporter (Kafka Connect's Task). */
 import type { Logger } from './logger.js';
-import type { RecordMetadata, SinkRecord, SourceRecord, TopicPartition, TopicPartitionOffset } from './record.js';
+import type {
+  RecordMetadata,
+  SinkRecord,
+  SourceOffset,
+  SourcePartition,
+  SourceRecord,
+  TopicPartition,
+  TopicPartitionOffset,
+} from './record.js';
+import { brand } from './brand.js';
+
+/** Reads committed source offsets (Kafka Connect's OffsetStorageReader). */
+export interface OffsetStorageReader {
+  offset(partition: SourcePartition): Promise<SourceOffset | null>;
+  offsets(
+    partitions: readonly SourcePartition[],
+  ): Promise<Array<{ partition: SourcePartition; offset: SourceOffset | null }>>;
+}
 
 /** Lets a source task define transaction boundaries when transaction.boundary=connector (KIP-618). */
 export interface TransactionContext {
@@ -75,3 +92,6 @@ export abstract class SinkTask extends TaskBase<SinkTaskContext> {
   open(_partitions: readonly TopicPartition[]): Promise<void> | void {}
   close(_partitions: readonly TopicPartition[]): Promise<void> | void {}
 }
+
+brand(SourceTask, 'SourceTask');
+brand(SinkTask, 'SinkTask');

@@ -1,3 +1,4 @@
+/** The Transformation and Predicate interfaces of single-message transforms (Kafka Connect's SMTs), and a base class for transforms. */
 import { type ConfigDef, defineConfig } from './config.js';
 import type { ConnectRecord } from './record.js';
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+/** The `tributary` command's entry point: dispatches to the subcommand modules under ./commands, loading each only when it runs. */
 /**
  * The `tributary` command. Each subcommand is a module under ./commands, loaded only when it runs, so a slow
  * import (the runtime, fastify) never delays another command.
@@ -24,7 +25,8 @@ const COMMANDS: Record<string, CommandEntry> = {
     load: () => import('./commands/services.js'),
   },
   dev: {
-    summary: '[--port=8083]: services, a worker on :8083 and a demo pipeline (the quick start)',
+    summary:
+      '[--host=127.0.0.1] [--port=8083]: services, a worker on 127.0.0.1:8083, a schema registry on :8081 and a demo pipeline',
     load: () => import('./commands/dev.js'),
   },
   standalone: {
@@ -35,6 +37,14 @@ const COMMANDS: Record<string, CommandEntry> = {
     summary: 'worker.properties: a worker in distributed mode',
     load: () => import('./commands/distributed.js'),
   },
+  new: {
+    summary: 'connector <dir> [--name=<package>]: a connector package with a source, a sink, typed config and tests',
+    load: () => import('./commands/new.js'),
+  },
+  'schema-registry': {
+    summary: 'schema-registry.properties: a Confluent-compatible schema registry (state in _schemas)',
+    load: () => import('./commands/schema-registry.js'),
+  },
 };
 
 function usage(): string {
@@ -43,7 +53,17 @@ function usage(): string {
   return `usage: tributary <command> [args]\n\ncommands:\n${lines.join('\n')}\n`;
 }
 
+/**
+ * `pnpm tributary …` runs from the workspace root; relative paths in arguments and in connector configs
+ * (`file=test.txt`) mean the caller's directory, as with Kafka's connect-standalone.sh.
+ */
+function useCallersDirectory(): void {
+  const caller = process.env.INIT_CWD;
+  if (caller && process.env.npm_lifecycle_event === 'tributary' && caller !== process.cwd()) process.chdir(caller);
+}
+
 async function main(argv: string[]): Promise<number> {
+  useCallersDirectory();
   const [name, ...args] = argv;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
     process.stdout.write(usage());

@@ -1,3 +1,4 @@
+/** Kafka Connect's ByteArrayConverter: bytes passed through untouched, as a converter and a header converter. */
 import {
   type Converter,
   DataException,

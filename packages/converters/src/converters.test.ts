@@ -141,6 +141,9 @@ describe('plugins manifest', () => {
       'org.apache.kafka.connect.converters.FloatConverter',
       'org.apache.kafka.connect.converters.DoubleConverter',
       'org.apache.kafka.connect.storage.SimpleHeaderConverter',
+      'io.confluent.connect.avro.AvroConverter',
+      'io.confluent.connect.json.JsonSchemaConverter',
+      'io.confluent.connect.protobuf.ProtobufConverter',
     ]) {
       expect(names).toContain(n);
     }

@@ -1,3 +1,4 @@
+/** Kafka Connect's Short/Integer/Long/Float/Double converters: fixed-width big-endian numbers as Kafka's serializers write them. */
 import {
   type Converter,
   DataException,

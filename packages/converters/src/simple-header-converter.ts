@@ -1,3 +1,4 @@
+/** Kafka Connect's SimpleHeaderConverter, the default header converter: values as their Values string form, types inferred on reading. */
 import {
   DataException,
   defineConfig,

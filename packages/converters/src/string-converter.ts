@@ -1,3 +1,4 @@
+/** Kafka Connect's StringConverter: values as strings in a configured Java charset, as a converter and a header converter. */
 import {
   ConfigKeys,
   type Converter,

@@ -5,7 +5,7 @@ import {
   injectRequester,
   restConformanceCases,
   runConformanceCase,
-} from './conformance.js';
+} from './testing/conformance.js';
 import { type RunningRestServer, startRestServer } from './listen.js';
 import { createRestServer } from './server.js';
 import { FakeHerder } from './testing/fake-herder.js';

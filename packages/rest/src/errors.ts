@@ -1,3 +1,4 @@
+/** REST error answers: RestError, Kafka Connect's error body and wording, and the mapping from thrown errors to status codes. */
 import { ConfigException, NotFoundException } from '@tributary/api';
 import type { z } from 'zod';
 import { describe } from './schemas.js';

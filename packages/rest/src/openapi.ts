@@ -1,3 +1,4 @@
+/** Generates the OpenAPI 3.1 document of the REST API from the route table and its zod schemas. */
 import { z } from 'zod';
 import type { RouteSpec, SchemaRef } from './routes.js';
 import { pathParams } from './routes.js';

@@ -1,6 +1,9 @@
+/** The REST route table: every Kafka Connect endpoint (connectors, plugins, offsets, loggers, health) with its docs and handler. */
+import { javaHashMapOrder } from '@tributary/api';
 import type { Herder, TargetState } from '@tributary/runtime';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
+import type { ConsoleSchemaRegistry } from './console-registry.js';
 import { RestError, httpError, validationError } from './errors.js';
 import {
   AlterOffsetsRequest,
@@ -66,6 +69,8 @@ export interface RouteContext {
   options: RouteOptions;
   /** The request body as received (internal requests are signed over these exact bytes). */
   rawBody: string | undefined;
+  /** The schema registry the console proxies to and decodes with (null when the worker names none). */
+  schemaRegistry: ConsoleSchemaRegistry | null;
   /** Runs a herder call under the request timeout (Kafka Connect answers 500 "Request timed out"). */
   call<T>(p: Promise<T> | T): Promise<T>;
 }
@@ -274,12 +279,13 @@ export const routes: RouteSpec[] = [
             if (isNotFound(e)) return;
             throw e;
           }
-          out[name] = entry;
+          out[name] = javaHashMapOrder(entry);
         }),
       );
-      const sorted: Record<string, Record<string, unknown>> = {};
-      for (const name of names) if (out[name]) sorted[name] = out[name];
-      ctx.reply.send(sorted);
+      // Kafka Connect builds both levels as HashMaps (ConnectorsResource.listConnectors): answer in their order.
+      const inserted: Record<string, Record<string, unknown>> = {};
+      for (const name of names) if (out[name]) inserted[name] = out[name];
+      ctx.reply.send(javaHashMapOrder(inserted));
     },
   },
   {
@@ -307,7 +313,7 @@ export const routes: RouteSpec[] = [
       const r = await ctx.call(
         ctx.herder.putConnectorConfig(name, config, { allowReplace: false, ...(initialState ? { initialState } : {}) }),
       );
-      ctx.reply.code(201).header('Location', connectorLocation(ctx, name)).send(connectorInfoView(r.info));
+      ctx.reply.code(201).header('Location', connectorLocation(ctx, name)).send(connectorInfoView(r.info, false));
     },
   },
   {
@@ -338,7 +344,7 @@ export const routes: RouteSpec[] = [
     summary: "A connector's configuration",
     responses: { 200: { description: 'Connector config', schema: { map: 'string' } }, 404: E404, 500: E500 },
     async handler(ctx) {
-      ctx.reply.send({ ...(await ctx.call(ctx.herder.connectorConfig(ctx.params.connector!))) });
+      ctx.reply.send(javaHashMapOrder(await ctx.call(ctx.herder.connectorConfig(ctx.params.connector!))));
     },
   },
   {
@@ -362,7 +368,7 @@ export const routes: RouteSpec[] = [
       const r = await ctx.call(ctx.herder.putConnectorConfig(name, config, { allowReplace: true }));
       if (r.created) ctx.reply.code(201).header('Location', connectorLocation(ctx, name));
       else ctx.reply.code(200);
-      ctx.reply.send(connectorInfoView(r.info));
+      ctx.reply.send(connectorInfoView(r.info, false));
     },
   },
   {
@@ -509,6 +515,7 @@ export const routes: RouteSpec[] = [
           signature: header('x-connect-authorization'),
           algorithm: header('x-connect-request-signature-algorithm'),
           body: ctx.rawBody ?? '',
+          timestamp: header('x-tributary-request-timestamp'),
         }),
       );
       ctx.reply.code(204).send();
@@ -736,9 +743,10 @@ export const routes: RouteSpec[] = [
           "Received invalid scope in request to adjust logging level; will default to 'worker'",
         );
       }
-      const affected = ctx.herder.setLoggerLevel(name, level);
-      if (scope === 'cluster') ctx.reply.code(204).send();
-      else ctx.reply.send([...affected]);
+      if (scope === 'cluster') {
+        await ctx.call(ctx.herder.setClusterLoggerLevel(name, level));
+        ctx.reply.code(204).send();
+      } else ctx.reply.send([...ctx.herder.setLoggerLevel(name, level)]);
     },
   },
 ];

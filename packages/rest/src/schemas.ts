@@ -1,3 +1,4 @@
+/** The JSON shapes of Kafka Connect's REST API as zod schemas, for request validation, strict responses and the OpenAPI document. */
 import { z } from 'zod';
 
 /*
@@ -102,13 +103,37 @@ export const ConnectorInfo = z.strictObject({
   type: ConnectorType,
 });
 
-export const ConnectorState = z.strictObject({ state: State, worker_id: z.string(), trace: z.string().optional() });
+/**
+ * Tributary's self-healing state, after Kafka Connect's fields (its clients ignore fields they do not
+ * know); present only once the connector or task failed with auto.restart.enable on.
+ */
+export const AutoRestart = z.strictObject({
+  restarts: z.int(),
+  last_failure: z.string().nullable(),
+  last_failure_at: z.int().nullable(),
+  next_attempt_at: z.int().nullable(),
+  gave_up: z.boolean(),
+});
+
+/** The stuck-task watchdog's report: poll()/put() has not returned since `since` (epoch ms). */
+export const Stuck = z.strictObject({ call: z.enum(['poll', 'put']), since: z.int() });
+
+export const ConnectorState = z.strictObject({
+  state: State,
+  worker_id: z.string(),
+  trace: z.string().optional(),
+  version: z.string().nullable(),
+  auto_restart: AutoRestart.optional(),
+});
 
 export const TaskState = z.strictObject({
   id: z.int(),
   state: State,
   worker_id: z.string(),
   trace: z.string().optional(),
+  version: z.string().nullable(),
+  auto_restart: AutoRestart.optional(),
+  stuck: Stuck.optional(),
 });
 
 export const ConnectorStateInfo = z.strictObject({
@@ -148,10 +173,10 @@ export const ConfigKeyInfo = z.strictObject({
   importance: z.string().nullable(),
   documentation: z.string().nullable(),
   group: z.string().nullable(),
+  order_in_group: z.int(),
   width: z.string().nullable(),
   display_name: z.string().nullable(),
   dependents: z.array(z.string()),
-  order: z.int(),
 });
 
 export const ConfigValueInfo = z.strictObject({

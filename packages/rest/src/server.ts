@@ -1,4 +1,5 @@
-import type { Herder } from '@tributary/runtime';
+/** The Kafka Connect REST API as a fastify app over a Herder: options, security hooks, the console and the routes. */
+import { type Herder, runAsCaller } from '@tributary/runtime';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
@@ -6,9 +7,14 @@ import Fastify, {
   type FastifyRequest,
   type FastifyServerOptions,
 } from 'fastify';
+import { consoleAssetsDir } from '@tributary/ui';
+import { registerConsole } from './console.js';
+import type { ConsoleSchemaRegistry } from './console-registry.js';
+import { consoleRoutes } from './console-routes.js';
 import { RestError, httpError, toErrorResponse } from './errors.js';
 import { openApiDocument } from './openapi.js';
 import { type HttpMethod, type RouteContext, type RouteOptions, type RouteSpec, routes } from './routes.js';
+import { type RestSecurity, registerSecurity } from './security.js';
 
 export interface RestServerOptions {
   /** The runtime behind the API. */
@@ -32,6 +38,20 @@ export interface RestServerOptions {
   healthCheckTimeoutMs?: number;
   /** Largest request body accepted, in bytes. Default 10 MiB. */
   bodyLimit?: number;
+  /** The web console at /ui, served from the built @tributary/ui (default) or another directory; false turns it off. */
+  console?: { dir: string } | false;
+  /**
+   * The schema registry behind the console's registry pages and registry formats (ConsoleSchemaRegistry.fromWorkerConfig).
+   * Default: none; the pages then say how to configure one.
+   */
+  schemaRegistry?: ConsoleSchemaRegistry | null;
+  /** Host allow-list, CORS, authentication, the JSON content-type rule and response headers. Default: none. */
+  security?: RestSecurity;
+  /**
+   * Which endpoints this app serves (admin.listeners): all (default), main (all but /admin/*, for regular
+   * listeners when the admin endpoints are elsewhere or off), admin (only /admin/*).
+   */
+  endpoints?: 'all' | 'main' | 'admin';
 }
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 90_000;
@@ -45,7 +65,7 @@ interface CompiledRoute {
 function compile(url: string): RegExp {
   const body = url
     .split('/')
-    .map((seg) => (seg.startsWith(':') ? '[^/]+' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .map((seg) => (seg.startsWith(':') ? '[^/]+' : seg === '*' ? '.*' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
     .join('/');
   return new RegExp(`^${body === '' ? '/' : body}/?$`);
 }
@@ -96,6 +116,10 @@ export function createRestServer(options: RestServerOptions): FastifyInstance {
   const timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const call = <T>(p: Promise<T> | T): Promise<T> => withTimeout(Promise.resolve(p), timeoutMs);
 
+  if (options.security) registerSecurity(app, options.security);
+  const endpoints = options.endpoints ?? 'all';
+  const served = (url: string): boolean => endpoints === 'all' || (endpoints === 'admin') === url.startsWith('/admin/');
+
   const compiled: CompiledRoute[] = [];
   const register = (
     spec: Pick<RouteSpec, 'method' | 'url'>,
@@ -105,7 +129,7 @@ export function createRestServer(options: RestServerOptions): FastifyInstance {
     app.route({ method: spec.method, url: spec.url, handler });
   };
 
-  for (const spec of routes) {
+  for (const spec of [...routes, ...consoleRoutes].filter((r) => served(r.url))) {
     register(spec, async (req, reply) => {
       const ctx: RouteContext = {
         req,
@@ -115,20 +139,27 @@ export function createRestServer(options: RestServerOptions): FastifyInstance {
         query: (req.query ?? {}) as Record<string, string | string[] | undefined>,
         options: routeOptions,
         rawBody: rawBodies.get(req),
+        schemaRegistry: options.schemaRegistry ?? null,
         call,
       };
-      await spec.handler(ctx);
+      // A write this worker forwards to the leader carries the caller's Authorization, as Kafka Connect's RestClient.
+      await runAsCaller(req.headers.authorization, () => spec.handler(ctx));
     });
   }
 
+  if (options.console !== false && endpoints !== 'admin')
+    registerConsole(app, options.console?.dir ?? consoleAssetsDir());
+
   let openapi: unknown = null;
-  register({ method: 'GET', url: '/openapi.json' }, async (_req, reply) => {
-    openapi ??= openApiDocument(routes, {
-      version: herder.serverInfo().version,
-      ...(options.advertisedUrl ? { serverUrl: options.advertisedUrl } : {}),
+  if (endpoints !== 'admin') {
+    register({ method: 'GET', url: '/openapi.json' }, async (_req, reply) => {
+      openapi ??= openApiDocument(routes, {
+        version: herder.serverInfo().version,
+        ...(options.advertisedUrl ? { serverUrl: options.advertisedUrl } : {}),
+      });
+      reply.send(openapi);
     });
-    reply.send(openapi);
-  });
+  }
 
   const allowed = (url: string): HttpMethod[] => {
     const path = url.split('?')[0] ?? '/';

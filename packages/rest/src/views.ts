@@ -1,5 +1,7 @@
-import type { ConfigKeyInfo, ConfigValueInfo } from '@tributary/api';
+/** Renders what the Herder returns as the exact JSON Kafka Connect writes: its field names, in its order. */
+import { type ConfigKeyInfo, type ConfigValueInfo, javaHashMapOrder } from '@tributary/api';
 import type {
+  AutoRestartInfo,
   ConfigInfos,
   ConnectorInfo,
   ConnectorOffsets,
@@ -16,24 +18,51 @@ import type {
  * field by field keeps anything else a runtime object carries off the wire.
  */
 
-export function connectorInfoView(i: ConnectorInfo): ConnectorInfo {
+/**
+ * `stored`: the config as read back from the config topic, which Kafka Connect answers in a HashMap's order (GET,
+ * expand=info, PATCH); a POST or PUT answers with the config as the request gave it.
+ */
+export function connectorInfoView(i: ConnectorInfo, stored = true): ConnectorInfo {
   return {
     name: i.name,
-    config: { ...i.config },
+    config: stored ? javaHashMapOrder(i.config) : { ...i.config },
     tasks: i.tasks.map((t) => ({ connector: t.connector, task: t.task })),
     type: i.type,
   };
 }
 
-function stateView<T extends { state: string; worker_id: string; trace?: string }>(
-  s: T,
-): Pick<T, 'state' | 'worker_id' | 'trace'> {
-  // Kafka Connect's AbstractState writes trace only when non-empty.
-  return { state: s.state, worker_id: s.worker_id, ...(s.trace ? { trace: s.trace } : {}) };
+function stateView<
+  T extends {
+    state: string;
+    worker_id: string;
+    trace?: string;
+    version: string | null;
+    auto_restart?: AutoRestartInfo;
+  },
+>(s: T): Pick<T, 'state' | 'worker_id' | 'trace' | 'version' | 'auto_restart'> {
+  // Kafka Connect's AbstractState writes trace only when non-empty, and the version (4.x) always.
+  return {
+    state: s.state,
+    worker_id: s.worker_id,
+    ...(s.trace ? { trace: s.trace } : {}),
+    version: s.version,
+    // Tributary's self-healing fields come last; Kafka Connect's clients ignore them.
+    ...(s.auto_restart
+      ? {
+          auto_restart: {
+            restarts: s.auto_restart.restarts,
+            last_failure: s.auto_restart.last_failure,
+            last_failure_at: s.auto_restart.last_failure_at,
+            next_attempt_at: s.auto_restart.next_attempt_at,
+            gave_up: s.auto_restart.gave_up,
+          },
+        }
+      : {}),
+  };
 }
 
 export function taskStateView(t: TaskState): TaskState {
-  return { id: t.id, ...stateView(t) };
+  return { id: t.id, ...stateView(t), ...(t.stuck ? { stuck: { call: t.stuck.call, since: t.stuck.since } } : {}) };
 }
 
 export function connectorStateView(s: ConnectorStateInfo): ConnectorStateInfo {
@@ -47,7 +76,7 @@ export function connectorStateView(s: ConnectorStateInfo): ConnectorStateInfo {
 }
 
 export function taskInfoView(t: TaskInfo): TaskInfo {
-  return { id: { connector: t.id.connector, task: t.id.task }, config: { ...t.config } };
+  return { id: { connector: t.id.connector, task: t.id.task }, config: javaHashMapOrder(t.config) };
 }
 
 export function offsetsView(o: ConnectorOffsets): ConnectorOffsets {
@@ -68,10 +97,10 @@ export function configKeyView(k: ConfigKeyInfo): ConfigKeyInfo {
     importance: k.importance,
     documentation: k.documentation,
     group: k.group,
+    order_in_group: k.order_in_group,
     width: k.width,
     display_name: k.display_name,
     dependents: [...k.dependents],
-    order: k.order,
   };
 }
 

@@ -1,3 +1,4 @@
+/** Config providers and ${provider:path:key} placeholders (Kafka's FileConfigProvider, DirectoryConfigProvider, EnvVarConfigProvider, ConfigTransformer). */
 import { readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { type ConfigData, ConfigException, type ConfigProvider, type Logger } from '@tributary/api';

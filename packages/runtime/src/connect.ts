@@ -1,3 +1,4 @@
+/** Starting a worker from its config: distributed (config, offsets, status in Kafka) or standalone (memory and a local offset file). */
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
@@ -5,7 +6,7 @@ import { Admin } from '@platformatic/kafka';
 import { ConfigException } from '@tributary/api';
 import { DistributedHerder } from './distributed/distributed-herder.js';
 import { type HerderOptions, WorkerHerder } from './herder.js';
-import { errorText } from './kafka/reader.js';
+import { errorText } from './util/error-text.js';
 import { LoggerRegistry } from './logging.js';
 import { WorkerMetrics } from './metrics.js';
 import { Plugins } from './plugins.js';
@@ -15,6 +16,8 @@ import { FileOffsetBackingStore, KafkaOffsetBackingStore, type OffsetBackingStor
 import { KafkaStatusBackingStore, MemoryStatusBackingStore, type StatusBackingStore } from './storage/status-store.js';
 import { Worker } from './worker.js';
 import { DistributedConfigDef, StandaloneConfigDef, advertisedUrl } from './worker-config.js';
+import { type RestSecuritySettings, restSecuritySettings } from './rest-config.js';
+import { InterWorkerClient } from './distributed/rest-client.js';
 
 export interface ConnectRuntime {
   herder: WorkerHerder;
@@ -23,6 +26,10 @@ export interface ConnectRuntime {
   workerId: string;
   /** REST listeners from the worker config (e.g. http://:8083). */
   listeners: string[];
+  /** The URL other workers reach this one at (rest.advertised.* or the first listener). */
+  advertisedUrl: string;
+  /** TLS, admin listeners, authentication and the other REST keys, checked at start. */
+  restSecurity: RestSecuritySettings;
   /** Prometheus metrics of this worker (GET /metrics). */
   metrics: WorkerMetrics;
   /** topic.tracking.enable / topic.tracking.allow.reset, for the REST layer. */
@@ -81,19 +88,30 @@ async function assemble(
     'topic.tracking.enable': boolean;
     'topic.tracking.allow.reset': boolean;
     'producer.max.buffered.records': number;
+    'producer.buffer.memory': number;
     'consumer.max.poll.records': number;
+    'rest.secrets.mask': boolean;
   },
   group: { sessionTimeoutMs: number; heartbeatIntervalMs: number; rebalanceTimeoutMs: number },
   makeStores: (ctx: { admin: Admin; clientId: string; loggers: LoggerRegistry; brokers: number }) => Stores,
   opts: StartOptions,
   exactlyOnceSource: { groupId: string; offsetTopic: string; offsetPartitions: number } | null,
-  makeHerder: (o: HerderOptions, ctx: { url: string; clientId: string }) => WorkerHerder = (o) => new WorkerHerder(o),
+  makeHerder: (
+    o: HerderOptions,
+    ctx: { url: string; clientId: string; restClient: InterWorkerClient; internalRequestMaxAgeMs: number },
+  ) => WorkerHerder = (o) => new WorkerHerder(o),
 ): Promise<ConnectRuntime> {
   const loggers = opts.loggers ?? new LoggerRegistry();
   const log = loggers.get('tributary.connect', {});
   const bootstrap = cfg['bootstrap.servers'];
   const url = advertisedUrl(cfg, opts.restPort);
   const workerId = workerIdFrom(url);
+  // Bad TLS or auth keys stop the worker before it joins the group: it would take work nobody could reach.
+  const restSecurity = restSecuritySettings(props, cfg.listeners, { advertisedUrl: url });
+  // The worker's own secrets (keystore passwords, the console token, the REST users' passwords) never reach a log line.
+  loggers.secrets.addConfig(props);
+  if (restSecurity.bearerToken) loggers.secrets.add(restSecurity.bearerToken);
+  for (const password of restSecurity.basicAuth?.credentials.values() ?? []) loggers.secrets.add(password);
   const clientId = cfg['client.id'] || `connect-${workerId.replace(/[^a-zA-Z0-9._-]/g, '-')}`;
   const started = Date.now();
   const [plugins, cluster] = await Promise.all([
@@ -117,6 +135,7 @@ async function assemble(
     offsetFlushTimeoutMs: cfg['offset.flush.timeout.ms'],
     gracefulShutdownMs: cfg['task.shutdown.graceful.timeout.ms'],
     maxBufferedRecords: cfg['producer.max.buffered.records'],
+    maxBufferedBytes: cfg['producer.buffer.memory'],
     maxPollRecords: cfg['consumer.max.poll.records'],
     topicCreationEnable: cfg['topic.creation.enable'],
     ...{
@@ -141,8 +160,14 @@ async function assemble(
       loggers,
       kafkaClusterId: cluster.id,
       bootstrapServers: bootstrap,
+      maskSecrets: cfg['rest.secrets.mask'],
     },
-    { url, clientId },
+    {
+      url,
+      clientId,
+      restClient: new InterWorkerClient(restSecurity.clientTls),
+      internalRequestMaxAgeMs: restSecurity.internalRequestMaxAgeMs,
+    },
   );
   await herder.start();
   log.info({ workerId, ms: Date.now() - started }, 'worker started');
@@ -155,6 +180,8 @@ async function assemble(
     loggers,
     workerId,
     listeners: cfg.listeners,
+    advertisedUrl: url,
+    restSecurity,
     async stop() {
       await herder.stop();
       await Promise.all([stores.config.stop(), stores.offsets.stop(), stores.status.stop()]);
@@ -235,6 +262,8 @@ export async function startDistributed(
         ...o,
         groupId: cfg['group.id'],
         url: ctx.url,
+        restClient: ctx.restClient,
+        internalRequestMaxAgeMs: ctx.internalRequestMaxAgeMs,
         clientId: `${ctx.clientId}-group`,
         sessionTimeoutMs: cfg['session.timeout.ms'],
         heartbeatIntervalMs: cfg['heartbeat.interval.ms'],

@@ -1,3 +1,4 @@
+/** The Herder interface the REST API calls, and the connector, task, offset, plugin and cluster types it answers with. */
 import type { ConfigKeyInfo, ConfigValueInfo, SourceOffset, SourcePartition } from '@tributary/api';
 
 /** Connector and task states as Kafka Connect reports them. */
@@ -24,12 +25,40 @@ export interface TaskState {
   state: ConnectorState;
   worker_id: string;
   trace?: string;
+  /** The plugin version while it runs (Kafka Connect 4), null otherwise. */
+  version: string | null;
+  /** Tributary's self-healing state (not in Kafka Connect); present once it failed under auto.restart.enable. */
+  auto_restart?: AutoRestartInfo;
+  /** Set by the stuck-task watchdog while poll()/put() has not returned for task.watchdog.timeout.ms. */
+  stuck?: StuckInfo;
+}
+
+export interface AutoRestartInfo {
+  restarts: number;
+  last_failure: string | null;
+  /** Epoch ms. */
+  last_failure_at: number | null;
+  /** Epoch ms; null when no restart is scheduled. */
+  next_attempt_at: number | null;
+  gave_up: boolean;
+}
+
+export interface StuckInfo {
+  call: 'poll' | 'put';
+  /** Epoch ms the call began. */
+  since: number;
 }
 
 /** GET /connectors/{c}/status */
 export interface ConnectorStateInfo {
   name: string;
-  connector: { state: ConnectorState; worker_id: string; trace?: string };
+  connector: {
+    state: ConnectorState;
+    worker_id: string;
+    trace?: string;
+    version: string | null;
+    auto_restart?: AutoRestartInfo;
+  };
   tasks: TaskState[];
   type: ConnectorType;
 }
@@ -86,6 +115,66 @@ export interface PutConfigResult {
   info: ConnectorInfo;
 }
 
+/** One worker of the cluster, as the console shows it (GET /tributary/cluster). */
+export interface ClusterWorker {
+  /** host:port, the worker_id statuses carry. */
+  id: string;
+  leader: boolean;
+  /** The worker that answered. */
+  self: boolean;
+  connectors: string[];
+  tasks: ConnectorTaskId[];
+}
+
+export interface ClusterInfo {
+  /** The leader's worker id; null while unknown (during a rebalance). */
+  leader: string | null;
+  self: string;
+  /** Workers that run something, plus this worker and the leader. */
+  workers: ClusterWorker[];
+  /** Every FAILED connector and task, with when it failed (epoch ms, null when unknown). */
+  failed: Array<{
+    connector: string;
+    task: number | null;
+    worker_id: string;
+    since: number | null;
+    trace: string | null;
+  }>;
+}
+
+/** A record read from a topic, bytes undecoded (the console decodes JSON, string or bytes itself). */
+export interface TopicRecord {
+  topic: string;
+  partition: number;
+  offset: number;
+  timestamp: number;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Array<[string, Buffer | null]>;
+}
+
+export interface TopicRecords {
+  topic: string;
+  partitions: Array<{ partition: number; start: number; end: number }>;
+  /** Oldest first. */
+  records: TopicRecord[];
+}
+
+export interface MetricsHistoryInfo {
+  interval_ms: number;
+  worker_id: string;
+  samples: MetricsSample[];
+}
+
+/** Per DLQ record asked for: where it was re-sent, or why not. */
+export interface ReplayResult {
+  partition: number;
+  offset: number;
+  topic?: string;
+  target_partition?: number;
+  error?: string;
+}
+
 export interface LoggerLevel {
   level: string;
   last_modified: number | null;
@@ -140,16 +229,57 @@ export interface Herder {
 
   /**
    * Internal endpoint (POST /connectors/{c}/tasks): a follower running the connector hands its
-   * task configs to the leader, signed with the cluster's session key (HMAC over the raw body).
+   * task configs to the leader, signed with the cluster's session key (HMAC over the time it was signed at, the
+   * connector and the raw body).
    */
   putTaskConfigsFromWorker(
     name: string,
     configs: Record<string, string>[],
-    auth: { signature: string | null; algorithm: string | null; body: string },
+    auth: { signature: string | null; algorithm: string | null; body: string; timestamp?: string | null },
   ): Promise<void>;
 
   loggers(): Record<string, LoggerLevel>;
   logger(name: string): LoggerLevel;
   /** Returns the logger names whose level changed. */
   setLoggerLevel(name: string, level: string): string[];
+  /** Every worker of the cluster sets the level (scope=cluster): a logger-cluster-<name> record in the config topic. */
+  setClusterLoggerLevel(name: string, level: string): Promise<void>;
+
+  // The console's extra endpoints (under /tributary); not part of Kafka Connect's API.
+
+  /** The workers of the cluster, what each runs and which is the leader. */
+  cluster(): Promise<ClusterInfo>;
+  /** The last `limit` records of a topic (404 when it does not exist). */
+  readTopic(topic: string, options: { limit: number; partition?: number }): Promise<TopicRecords>;
+  /** Re-sends the dead letter queue records at these offsets to the topic and partition they came from. */
+  replayDeadLetters(
+    topic: string,
+    records: ReadonlyArray<{ partition: number; offset: number }>,
+  ): Promise<ReplayResult[]>;
+  /** This worker's task metric samples since `since` (epoch ms), oldest first. */
+  metricsHistory(since: number): MetricsHistoryInfo;
+}
+
+/** Cumulative counters of one task at one instant; the console derives rates from consecutive samples. */
+export interface TaskMetricsSample extends ConnectorTaskId {
+  type: 'source' | 'sink';
+  /** source-task-metrics source-record-poll-total / -write-total, and the number of poll() calls that returned records. */
+  polled: number;
+  batches: number;
+  written: number;
+  /** sink-task-metrics sink-record-read-total / -send-total. */
+  read: number;
+  put: number;
+  /** task-error-metrics total-record-errors, total-records-skipped, deadletterqueue-produce-requests. */
+  errors: number;
+  skipped: number;
+  dlq: number;
+  /** Sink tasks: consumer lag per assigned partition (empty while nobody reads the history). */
+  lag: Array<{ topic: string; partition: number; lag: number }>;
+}
+
+export interface MetricsSample {
+  /** Epoch ms. */
+  at: number;
+  tasks: TaskMetricsSample[];
 }

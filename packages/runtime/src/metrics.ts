@@ -1,6 +1,8 @@
+/** Kafka Connect's worker, connector and task metric groups as Prometheus metrics, read from the worker at scrape time. */
 import { Gauge, Registry } from 'prom-client';
 import type { WorkerHerder } from './herder.js';
 import type { ConnectorState } from './herder-api.js';
+import { KafkaStatusBackingStore } from './storage/status-store.js';
 import { WorkerSinkTask } from './tasks/worker-sink-task.js';
 import { WorkerSourceTask } from './tasks/worker-source-task.js';
 import type { WorkerTask } from './tasks/worker-task.js';
@@ -302,6 +304,56 @@ export class WorkerMetrics {
       'Tasks on this worker that failed.',
       () => worker().filter((t) => t.failure).length,
     );
+
+    // Self-healing (Tributary's own; Kafka Connect has no such metrics).
+    const healingGauge = (
+      name: string,
+      help: string,
+      value: (e: { restarts: number; scheduled: boolean; gaveUp: boolean }) => number,
+    ): void => {
+      new Gauge({
+        name: `tributary_auto_restart_${name}`,
+        help,
+        labelNames: ['connector', 'task'],
+        registers: [reg],
+        collect() {
+          this.reset();
+          for (const e of herder.worker.autoRestarts.entries())
+            this.set(
+              { connector: e.target.connector, task: e.target.task === null ? '' : String(e.target.task) },
+              value(e),
+            );
+        },
+      });
+    };
+    healingGauge(
+      'restarts_total',
+      'Automatic restarts of the connector (task="") or task on this worker.',
+      (e) => e.restarts,
+    );
+    healingGauge('scheduled', '1 while an automatic restart is scheduled.', (e) => (e.scheduled ? 1 : 0));
+    healingGauge('gave_up', '1 when auto.restart.max.attempts ran out.', (e) => (e.gaveUp ? 1 : 0));
+    new Gauge({
+      name: 'tributary_status_writes_pending',
+      help: 'Status writes waiting to be acknowledged by the broker (retried until they land).',
+      registers: [reg],
+      collect() {
+        const store = herder.worker.opts.statusStore;
+        this.set(store instanceof KafkaStatusBackingStore ? store.pendingWrites : 0);
+      },
+    });
+    new Gauge({
+      name: 'tributary_task_stuck_seconds',
+      help: 'How long the poll() or put() of a task the watchdog reports as stuck has not returned.',
+      labelNames: ['connector', 'task', 'call'],
+      registers: [reg],
+      collect() {
+        this.reset();
+        const now = Date.now();
+        for (const { id, stuck } of herder.worker.stuckTasks())
+          this.set({ connector: id.connector, task: String(id.task), call: stuck.call }, (now - stuck.since) / 1000);
+      },
+    });
 
     // connect-worker-rebalance-metrics
     const rb = this.#rebalance;

@@ -1,7 +1,16 @@
+/** Plugin discovery and loading: finds plugins in the workspace and plugin.path, and resolves class names and Java aliases to them. */
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type Logger, NotFoundException, type PluginDescriptor, type PluginKind } from '@tributary/api';
+import {
+  pluginSdkVersion,
+  type SdkVersions,
+  sdkCompatible,
+  sdkMismatchMessage,
+  shareWorkerSdk,
+  workerSdk,
+} from './plugin-sdk.js';
 
 type Of<K extends PluginKind> = Extract<PluginDescriptor, { kind: K }>;
 
@@ -18,12 +27,24 @@ interface PackageJson {
   version?: string;
   exports?: unknown;
   tributary?: { plugins?: string };
+  dependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
+}
+
+/** A plugin package the loader would not load, and why (shown when a config names one of its classes). */
+export interface RefusedPlugin {
+  packageName: string;
+  dir: string;
+  reason: string;
+  sdk?: SdkVersions;
 }
 
 /**
  * The runtime is itself loaded either from compiled JS (dist/) or from TypeScript sources (tests,
- * the `source` export condition). Plugins must come from the same side, or @tributary/api would be
- * loaded twice and instanceof checks on Struct/records would fail across the boundary.
+ * the `source` export condition). Workspace plugins come from the same side, so they share the runtime's
+ * @tributary/api; plugins installed elsewhere are pointed at it by `shareWorkerSdk`, and where even that
+ * cannot hold (a bundled SDK), the SDK's brands still recognise their Structs and exceptions.
  */
 const RUNNING_FROM_SOURCE = import.meta.url.endsWith('.ts');
 
@@ -46,6 +67,18 @@ export function findWorkspaceRoot(start = path.dirname(fileURLToPath(import.meta
     if (parent === dir) return null;
     dir = parent;
   }
+}
+
+/**
+ * The `node_modules/@tributary` folder an installed runtime sits in (`npm install -g` of the CLI), whose
+ * sibling packages are the built-in converters, transforms and connectors. Null in the workspace, where
+ * Node resolves the pnpm symlinks to packages/runtime.
+ */
+export function installedScopeDir(start = path.dirname(fileURLToPath(import.meta.url))): string | null {
+  const parts = start.split(path.sep);
+  const i = parts.lastIndexOf('node_modules');
+  if (i < 0 || parts[i + 1] !== '@tributary') return null;
+  return parts.slice(0, i + 2).join(path.sep);
 }
 
 async function packageDirsUnder(root: string): Promise<string[]> {
@@ -74,6 +107,7 @@ async function packageDirsUnder(root: string): Promise<string[]> {
 export class Plugins {
   readonly #byName = new Map<string, LoadedPlugin>();
   readonly #all: LoadedPlugin[] = [];
+  readonly #refused: RefusedPlugin[] = [];
   readonly #logger: Logger;
 
   private constructor(logger: Logger) {
@@ -90,19 +124,39 @@ export class Plugins {
     if (opts.includeWorkspace !== false) {
       const ws = findWorkspaceRoot();
       if (ws) roots.push(path.join(ws, 'packages'), path.join(ws, 'connectors'));
+      const installed = installedScopeDir();
+      if (installed) roots.push(installed);
     }
     roots.push(...(opts.pluginPath ?? []));
     const dirs = (await Promise.all(roots.map(packageDirsUnder))).flat();
     const seen = new Set<string>();
-    const loaded = await Promise.all(
+    const sdk = workerSdk();
+    const packages = await Promise.all(
       dirs.map(async (dir) => {
-        let pkg: PackageJson;
         try {
-          pkg = JSON.parse(await fs.readFile(path.join(dir, 'package.json'), 'utf8')) as PackageJson;
+          const pkg = JSON.parse(await fs.readFile(path.join(dir, 'package.json'), 'utf8')) as PackageJson;
+          return pkg.tributary?.plugins && pkg.name ? { dir, pkg } : null;
         } catch {
           return null;
         }
-        if (!pkg.tributary?.plugins || !pkg.name) return null;
+      }),
+    );
+    const accepted = packages.filter((p): p is { dir: string; pkg: PackageJson } => {
+      if (!p) return false;
+      const sdkVersions: SdkVersions = { plugin: pluginSdkVersion(p.dir, p.pkg), worker: sdk.version };
+      if (sdkVersions.plugin === null || sdkCompatible(sdkVersions.plugin, sdk.version)) return true;
+      const reason = sdkMismatchMessage(p.pkg.name!, sdkVersions);
+      plugins.#refused.push({ packageName: p.pkg.name!, dir: p.dir, reason, sdk: sdkVersions });
+      opts.logger.error({ package: p.pkg.name, dir: p.dir, sdk: sdkVersions }, reason);
+      return false;
+    });
+    if (!RUNNING_FROM_SOURCE)
+      shareWorkerSdk(
+        accepted.map((p) => p.dir),
+        sdk.url,
+      );
+    const loaded = await Promise.all(
+      accepted.map(async ({ dir, pkg }) => {
         const entry = entryOf(dir, pkg);
         if (!entry || !existsSync(entry)) {
           opts.logger.warn({ package: pkg.name, entry }, 'plugin package has no built entry; run the build');
@@ -154,6 +208,11 @@ export class Plugins {
     return this.#all;
   }
 
+  /** Plugin packages found but not loaded (an SDK major version the worker does not speak). */
+  refused(): readonly RefusedPlugin[] {
+    return this.#refused;
+  }
+
   find(name: string): LoadedPlugin | null {
     return this.#byName.get(name.trim()) ?? null;
   }
@@ -162,8 +221,9 @@ export class Plugins {
   get<K extends PluginKind>(name: string, ...kinds: K[]): LoadedPlugin & { descriptor: Of<K> } {
     const p = this.find(name);
     if (!p) {
+      const refused = this.#refused.map((r) => ` (not loaded: ${r.reason})`).join('');
       throw new NotFoundException(
-        `Failed to find any class that implements ${kindLabel(kinds)} and which name matches ${name}`,
+        `Failed to find any class that implements ${kindLabel(kinds)} and which name matches ${name}${refused}`,
       );
     }
     if (!kinds.includes(p.descriptor.kind as K)) {

@@ -1,3 +1,4 @@
+/** Worker configs: .properties and JSON files parsed, the distributed and standalone worker keys, and the advertised URL. */
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import { ConfigKeys, type ConfigOf, defineConfig } from '@tributary/api';
@@ -87,8 +88,18 @@ const common = {
   'producer.batch.size': ConfigKeys.int({ default: 16_384 }),
   /** Tributary: records a source task may have unacknowledged before poll() waits (back-pressure). */
   'producer.max.buffered.records': ConfigKeys.int({ default: 10_000 }),
+  /**
+   * As the Java producer's buffer.memory (same default, 32 MiB): bytes of converted records a source
+   * task may have unacknowledged before poll() waits; the record bound above applies too.
+   */
+  'producer.buffer.memory': ConfigKeys.long({ default: 33_554_432 }),
   /** Tributary: records a sink task may hold for put() per fetch. */
   'consumer.max.poll.records': ConfigKeys.int({ default: 500 }),
+  // Tributary's own: false shows secret config values over REST as Kafka Connect does (literally).
+  'rest.secrets.mask': ConfigKeys.boolean({
+    default: true,
+    doc: 'Show the values of password and well-known secret keys as [hidden] in every REST and console response. false: as Kafka Connect, literally.',
+  }),
 };
 
 export const DistributedConfigDef = defineConfig({
@@ -129,7 +140,11 @@ export function withPrefix(props: Readonly<Record<string, string>>, prefix: stri
   return out;
 }
 
-/** host:port this worker is reached at by others (rest.advertised.* or the first listener). */
+/**
+ * The URL this worker is reached at by others, as Kafka Connect's RestServer.advertisedUrl: the protocol is
+ * rest.advertised.listener, else http when any listener is http, else https; host and port are rest.advertised.*,
+ * else those of the first listener of that protocol.
+ */
 export function advertisedUrl(
   cfg: {
     listeners: string[];
@@ -139,11 +154,17 @@ export function advertisedUrl(
   },
   boundPort?: number,
 ): string {
-  const first = cfg.listeners[0] ?? 'http://:8083';
-  const u = new URL(first.replace('://:', '://0.0.0.0:'));
-  const protocol = cfg['rest.advertised.listener'] ?? u.protocol.replace(':', '');
+  const listeners = cfg.listeners.length > 0 ? cfg.listeners : ['http://:8083'];
+  const raw = listeners.join(',').toLowerCase();
+  const protocol =
+    cfg['rest.advertised.listener']?.toLowerCase() ??
+    (raw.includes('http://') ? 'http' : raw.includes('https://') ? 'https' : 'http');
+  const listener = listeners.find((l) => l.trim().toLowerCase().startsWith(`${protocol}://`)) ?? listeners[0]!;
+  const m = /^\s*[A-Za-z]+:\/\/(\[[^\]]*\]|[^:/]*):?(\d*)/.exec(listener);
+  const listenerHost = m?.[1] ?? '';
   const host =
-    cfg['rest.advertised.host.name'] ?? (u.hostname === '0.0.0.0' || u.hostname === '' ? os.hostname() : u.hostname);
-  const port = cfg['rest.advertised.port'] ?? boundPort ?? Number(u.port || 8083);
+    cfg['rest.advertised.host.name'] ??
+    (listenerHost === '' || listenerHost === '0.0.0.0' || listenerHost === '[::]' ? os.hostname() : listenerHost);
+  const port = cfg['rest.advertised.port'] ?? boundPort ?? Number(m?.[2] || 8083);
   return `${protocol}://${host}:${port}/`;
 }

@@ -1,3 +1,4 @@
+/** Runs connectors and tasks in this process and writes their status; the herder decides what runs here (Kafka Connect's Worker). */
 import { Admin } from '@platformatic/kafka';
 import type {
   Connector,
@@ -9,6 +10,9 @@ import type {
   SourcePartition,
   SourceTask,
 } from '@tributary/api';
+import { AutoRestarts, type RestartTarget, autoRestartPolicy } from './auto-restart.js';
+import { connectorNameProblem } from './connector-name.js';
+import { passwordKeys } from './secrets.js';
 import {
   SinkConnectorConfigDef,
   SourceConnectorConfigDef,
@@ -18,12 +22,12 @@ import {
 import { DeadLetterQueueReporter } from './errors/dlq.js';
 import { type ErrorReporter, LogReporter, RetryWithToleranceOperator } from './errors/tolerance.js';
 import type { ConnectorState, ConnectorTaskId, TargetState } from './herder-api.js';
-import { ensureTopic } from './kafka/log.js';
 import type { LoggerRegistry } from './logging.js';
 import type { Plugins } from './plugins.js';
 import { KafkaOffsetBackingStore, type OffsetBackingStore } from './storage/offset-store.js';
-import type { StatusBackingStore, StatusRecord } from './storage/status-store.js';
+import type { StatusBackingStore, StatusRecord, StuckRecord } from './storage/status-store.js';
 import { offsetStorageReader, WorkerSourceTask } from './tasks/worker-source-task.js';
+import { TopicCreation } from './tasks/topic-creation.js';
 import { WorkerSinkTask } from './tasks/worker-sink-task.js';
 import type { Converters, TaskStatusListener, WorkerTask } from './tasks/worker-task.js';
 import { withPrefix } from './worker-config.js';
@@ -40,6 +44,7 @@ export interface WorkerOptions {
   offsetFlushTimeoutMs: number;
   gracefulShutdownMs: number;
   maxBufferedRecords: number;
+  maxBufferedBytes: number;
   maxPollRecords: number;
   sessionTimeoutMs: number;
   heartbeatIntervalMs: number;
@@ -53,6 +58,15 @@ export interface WorkerOptions {
   exactlyOnceSource: { groupId: string; offsetTopic: string; offsetPartitions: number } | null;
   /** Resolves ${provider:path:key} placeholders just before a connector or task sees its config. */
   resolveConfig: (props: Readonly<Record<string, string>>) => Promise<Record<string, string>>;
+  /** How often the stuck-task watchdog looks at running tasks (default 1 s). */
+  watchdogIntervalMs?: number;
+}
+
+/** The last status this worker wrote for a connector or task, to write again for a new generation. */
+interface Reported {
+  target: RestartTarget;
+  state: ConnectorState;
+  trace: string | null;
 }
 
 interface RunningConnector {
@@ -65,6 +79,21 @@ interface RunningConnector {
   targetState: TargetState;
   logger: Logger;
   loggerName: string;
+}
+
+/** AbstractHerder writes UNASSIGNED and FAILED with putSafe (fenced by generation), every other state with put. */
+function isSafeWrite(state: ConnectorState): boolean {
+  return state === 'UNASSIGNED' || state === 'FAILED';
+}
+
+/** delivery.timeout.ms of a source task's producer: producer.override.* of the connector, else producer.* of the worker. */
+function deliveryTimeoutMs(
+  worker: Readonly<Record<string, string>>,
+  connector: Readonly<Record<string, string>>,
+): number {
+  const raw = connector['producer.override.delivery.timeout.ms'] ?? worker['producer.delivery.timeout.ms'];
+  const n = Number(raw);
+  return raw !== undefined && Number.isInteger(n) && n > 0 ? n : 120_000;
 }
 
 /** Trace text as Kafka Connect stores it in status records: the stack, then each cause. */
@@ -87,15 +116,28 @@ export class Worker {
   readonly opts: WorkerOptions;
   readonly logger: Logger;
   readonly #connectors = new Map<string, RunningConnector>();
+  /** The connector class of each task started here, for the version its status carries. */
+  readonly #taskClasses = new Map<string, string>();
   readonly #tasks = new Map<string, WorkerTask>();
   #admin: Admin | null = null;
   generation = 0;
+  #stopped = false;
   /** Invoked when a connector asks for task reconfiguration. */
   onTaskReconfigurationRequest: (connector: string) => void = () => {};
+  /** Invoked when an automatic restart is due; the herder restarts the target if it still runs it here. */
+  onAutoRestartDue: (target: RestartTarget) => void = () => {};
+  readonly autoRestarts: AutoRestarts;
+  readonly #reported = new Map<string, Reported>();
+  /** Tasks the watchdog found stuck, by task key: the call and since when. */
+  readonly #stuck = new Map<string, StuckRecord>();
+  readonly #watchdog: NodeJS.Timeout;
 
   constructor(opts: WorkerOptions) {
     this.opts = opts;
     this.logger = opts.loggers.get('tributary.worker', { worker_id: opts.workerId });
+    this.autoRestarts = new AutoRestarts({ onDue: (t) => this.onAutoRestartDue(t), logger: this.logger });
+    this.#watchdog = setInterval(() => this.#checkStuckTasks(), opts.watchdogIntervalMs ?? 1_000);
+    this.#watchdog.unref();
   }
 
   get admin(): Admin {
@@ -126,24 +168,139 @@ export class Worker {
     return [...this.#tasks.values()];
   }
 
-  #status(state: ConnectorState, err?: Error): StatusRecord {
-    return { state, trace: err ? trace(err) : null, worker_id: this.opts.workerId, generation: this.generation };
+  /**
+   * A status as AbstractHerder writes it: the plugin's version while the connector runs here (Kafka
+   * Connect's worker.connectorVersion), none while it is unassigned, restarting or failed.
+   */
+  #status(
+    state: ConnectorState,
+    pluginClass: string | undefined,
+    target: RestartTarget,
+    text: string | null,
+  ): StatusRecord {
+    const running = state === 'RUNNING' || state === 'PAUSED' || state === 'STOPPED';
+    const healing = this.autoRestarts.record(target);
+    const stuck = target.task === null ? undefined : this.#stuck.get(Worker.taskKey(target as ConnectorTaskId));
+    return {
+      state,
+      trace: text,
+      worker_id: this.opts.workerId,
+      generation: this.generation,
+      version: running && pluginClass ? (this.opts.plugins.find(pluginClass)?.version ?? null) : null,
+      ...(healing ? { auto_restart: healing } : {}),
+      ...(stuck && state === 'RUNNING' ? { stuck } : {}),
+    };
   }
 
-  async #putConnectorStatus(name: string, state: ConnectorState, err?: Error): Promise<void> {
+  /**
+   * The status store retries a write that failed until it lands; it gives up only once this worker
+   * is in another generation (then the new generation's statuses are written again, see
+   * republishStatuses) or stopped.
+   */
+  #write(): { stillCurrent: () => boolean } {
+    const generation = this.generation;
+    return { stillCurrent: () => !this.#stopped && this.generation === generation };
+  }
+
+  async #putConnectorStatus(name: string, state: ConnectorState, err?: Error | string | null): Promise<void> {
+    const target: RestartTarget = { connector: name, task: null };
+    const text = err instanceof Error ? trace(err) : (err ?? null);
+    this.#reported.set(`c\u0000${name}`, { target, state, trace: text });
     await this.opts.statusStore
-      .putConnector(name, this.#status(state, err))
+      .putConnector(name, this.#status(state, this.#connectors.get(name)?.config['connector.class'], target, text), {
+        safe: isSafeWrite(state),
+        ...this.#write(),
+      })
       .catch((e: unknown) =>
         this.logger.error({ connector: name, err: String(e) }, 'failed to write connector status'),
       );
   }
 
-  async #putTaskStatus(id: ConnectorTaskId, state: ConnectorState, err?: Error): Promise<void> {
+  async #putTaskStatus(id: ConnectorTaskId, state: ConnectorState, err?: Error | string | null): Promise<void> {
+    const target: RestartTarget = { connector: id.connector, task: id.task };
+    const text = err instanceof Error ? trace(err) : (err ?? null);
+    this.#reported.set(`t\u0000${Worker.taskKey(id)}`, { target, state, trace: text });
     await this.opts.statusStore
-      .putTask(id.connector, id.task, this.#status(state, err))
+      .putTask(id.connector, id.task, this.#status(state, this.#taskClasses.get(Worker.taskKey(id)), target, text), {
+        safe: isSafeWrite(state),
+        ...this.#write(),
+      })
       .catch((e: unknown) =>
         this.logger.error({ connector: id.connector, task: id.task, err: String(e) }, 'failed to write task status'),
       );
+  }
+
+  /** A connector failed: FAILED status, with the automatic restart scheduled when its config asks for one. */
+  async #connectorFailed(name: string, config: Readonly<Record<string, string>>, err: Error): Promise<void> {
+    this.autoRestarts.failed({ connector: name, task: null }, trace(err), autoRestartPolicy(config));
+    await this.#putConnectorStatus(name, 'FAILED', err);
+  }
+
+  #taskFailed(id: ConnectorTaskId, config: Readonly<Record<string, string>>, err: Error): Promise<void> {
+    this.#stuck.delete(Worker.taskKey(id));
+    this.autoRestarts.failed({ connector: id.connector, task: id.task }, trace(err), autoRestartPolicy(config));
+    return this.#putTaskStatus(id, 'FAILED', err);
+  }
+
+  /**
+   * Writes every status this worker holds again under the current generation: a write that the
+   * old generation could not land (the broker was away and the group moved on) must not leave a
+   * stale RUNNING for a task that died meanwhile.
+   */
+  republishStatuses(): void {
+    for (const r of this.#reported.values()) {
+      if (r.target.task === null) {
+        const rc = this.#connectors.get(r.target.connector);
+        if (!rc) continue;
+        void this.#putConnectorStatus(r.target.connector, rc.state === 'FAILED' ? 'FAILED' : r.state, r.trace);
+      } else {
+        const id = { connector: r.target.connector, task: r.target.task };
+        const t = this.#tasks.get(Worker.taskKey(id));
+        if (!t) continue;
+        if (t.failure) void this.#putTaskStatus(id, 'FAILED', r.state === 'FAILED' ? r.trace : trace(t.failure));
+        else void this.#putTaskStatus(id, r.state, r.trace);
+      }
+    }
+  }
+
+  /**
+   * The stuck-task watchdog: a task whose poll() or put() has not returned for
+   * task.watchdog.timeout.ms is reported once (log, status, metric) and again when it returns.
+   */
+  #checkStuckTasks(): void {
+    const now = Date.now();
+    for (const [key, t] of this.#tasks) {
+      const call = t.currentCall;
+      const timeout = t.watchdogTimeoutMs;
+      const known = this.#stuck.get(key);
+      const stuck = call && timeout > 0 && now - call.since >= timeout && !t.failure && !t.stopping;
+      if (stuck && (!known || known.since !== call.since)) {
+        const record: StuckRecord = { call: call.call, since: call.since };
+        this.#stuck.set(key, record);
+        t.logger.warn(
+          { call: call.call, forMs: now - call.since, timeoutMs: timeout },
+          `${call.call}() has not returned within task.watchdog.timeout.ms; the task looks stuck`,
+        );
+        if (!t.paused) void this.#putTaskStatus(t.id, 'RUNNING');
+      } else if (!stuck && known) {
+        this.#stuck.delete(key);
+        t.logger.info(
+          { call: known.call, forMs: now - known.since },
+          `${known.call}() returned; the task is no longer stuck`,
+        );
+        if (!t.failure && !t.stopping && !t.paused) void this.#putTaskStatus(t.id, 'RUNNING');
+      }
+    }
+  }
+
+  /** Tasks the watchdog currently reports as stuck (metrics). */
+  stuckTasks(): Array<{ id: ConnectorTaskId; stuck: StuckRecord }> {
+    const out: Array<{ id: ConnectorTaskId; stuck: StuckRecord }> = [];
+    for (const [key, stuck] of this.#stuck) {
+      const t = this.#tasks.get(key);
+      if (t) out.push({ id: t.id, stuck });
+    }
+    return out;
   }
 
   /** Instantiates the connector plugin named by connector.class (throws for unknown classes). */
@@ -161,10 +318,13 @@ export class Worker {
     const logger = this.opts.loggers.get(loggerName, { connector: name });
     let connector: Connector;
     try {
+      // A config written before names were bounded (or by another tool) must not reach the Kafka client.
+      const problem = connectorNameProblem(name);
+      if (problem) throw new Error(problem);
       connector = this.instantiateConnector(config);
     } catch (err) {
       logger.error({ err: String(err) }, 'failed to create connector');
-      await this.#putConnectorStatus(name, 'FAILED', err as Error);
+      await this.#connectorFailed(name, config, err as Error);
       return false;
     }
     const rc: RunningConnector = {
@@ -184,7 +344,7 @@ export class Worker {
       raiseError: (e: Error) => {
         rc.state = 'FAILED';
         logger.error({ err: e.message }, 'connector raised an error');
-        void this.#putConnectorStatus(name, 'FAILED', e);
+        void this.#connectorFailed(name, config, e);
       },
       offsetStorageReader: offsetStorageReader(this.opts.offsetStore, name),
     };
@@ -197,15 +357,18 @@ export class Worker {
     }
     try {
       rc.resolved = await this.opts.resolveConfig(config);
+      // What a config provider resolved for a secret key is as secret as a literal one.
+      this.opts.loggers.secrets.addConfig(rc.resolved, passwordKeys(this.opts.plugins, config));
       await connector.start(rc.resolved);
       rc.state = targetState === 'PAUSED' ? 'PAUSED' : 'RUNNING';
       logger.info({ state: rc.state }, 'connector started');
+      this.autoRestarts.running({ connector: name, task: null });
       await this.#putConnectorStatus(name, rc.state);
       return true;
     } catch (err) {
       rc.state = 'FAILED';
       logger.error({ err: String(err) }, 'connector failed to start');
-      await this.#putConnectorStatus(name, 'FAILED', err as Error);
+      await this.#connectorFailed(name, config, err as Error);
       return false;
     }
   }
@@ -222,7 +385,10 @@ export class Worker {
         `The connector ${name} has generated ${configs.length} tasks, which is greater than ${maxTasks}, the maximum number of tasks it is configured to create.`,
       );
     }
-    const taskClass = rc.connector.taskClass().name;
+    const descriptor = this.opts.plugins.find(rc.config['connector.class'] ?? '')?.descriptor;
+    const javaTaskClass =
+      descriptor?.kind === 'source' || descriptor?.kind === 'sink' ? descriptor.javaTaskClass : undefined;
+    const taskClass = javaTaskClass ?? rc.connector.taskClass().name;
     return configs.map((c) => {
       const out: Record<string, string> = { ...c, 'task.class': taskClass };
       if (rc.connector.kind === 'sink') {
@@ -275,9 +441,11 @@ export class Worker {
   }
 
   async stopConnector(name: string): Promise<void> {
+    this.autoRestarts.cancel({ connector: name, task: null });
     const rc = this.#connectors.get(name);
     if (!rc) return;
     this.#connectors.delete(name);
+    this.#reported.delete(`c\u0000${name}`);
     if (rc.state !== 'STOPPED' && rc.state !== 'FAILED') await this.#stopPlugin(rc);
     rc.logger.info('connector stopped');
     this.opts.loggers.release(rc.loggerName, rc.logger);
@@ -304,13 +472,17 @@ export class Worker {
     return { conv, cls };
   }
 
-  #listener(): TaskStatusListener {
+  #listener(connectorConfig: Readonly<Record<string, string>>): TaskStatusListener {
+    const running = (id: ConnectorTaskId): void => {
+      this.autoRestarts.running({ connector: id.connector, task: id.task });
+      void this.#putTaskStatus(id, 'RUNNING');
+    };
     return {
-      onStartup: (id) => void this.#putTaskStatus(id, 'RUNNING'),
-      onRunning: (id) => void this.#putTaskStatus(id, 'RUNNING'),
+      onStartup: running,
+      onRunning: running,
       onPause: (id) => void this.#putTaskStatus(id, 'PAUSED'),
-      onResume: (id) => void this.#putTaskStatus(id, 'RUNNING'),
-      onFailure: (id, err) => void this.#putTaskStatus(id, 'FAILED', err),
+      onResume: running,
+      onFailure: (id, err) => void this.#taskFailed(id, connectorConfig, err),
       onShutdown: (id) => void this.#putTaskStatus(id, 'UNASSIGNED'),
     };
   }
@@ -324,12 +496,18 @@ export class Worker {
   ): Promise<boolean> {
     await this.stopTask(id);
     const cls = connectorConfig['connector.class'] ?? 'unknown';
+    this.#taskClasses.set(Worker.taskKey(id), cls);
     const plugin = this.opts.plugins.find(cls);
     const loggerName = plugin?.className ?? cls;
     const logger = this.opts.loggers.get(loggerName, { connector: id.connector, task: id.task });
     try {
+      const problem = connectorNameProblem(id.connector);
+      if (problem) throw new Error(problem);
       const resolved = await this.opts.resolveConfig(connectorConfig);
       const resolvedTask = await this.opts.resolveConfig(taskConfig);
+      const secretKeys = passwordKeys(this.opts.plugins, connectorConfig);
+      this.opts.loggers.secrets.addConfig(resolved, secretKeys);
+      this.opts.loggers.secrets.addConfig(resolvedTask, secretKeys);
       const connector = this.instantiateConnector(resolved);
       const key = this.#converter('key', resolved);
       const value = this.#converter('value', resolved);
@@ -390,7 +568,7 @@ export class Worker {
           converters,
           transforms,
           tolerance,
-          listener: this.#listener(),
+          listener: this.#listener(connectorConfig),
           logger,
           initialState: targetState,
           task: new TaskClass() as SinkTask,
@@ -430,7 +608,7 @@ export class Worker {
           converters,
           transforms,
           tolerance,
-          listener: this.#listener(),
+          listener: this.#listener(connectorConfig),
           logger,
           initialState: targetState,
           task: new TaskClass() as SourceTask,
@@ -441,12 +619,11 @@ export class Worker {
           offsetFlushIntervalMs: this.opts.offsetFlushIntervalMs,
           offsetFlushTimeoutMs: this.opts.offsetFlushTimeoutMs,
           maxBufferedRecords: this.opts.maxBufferedRecords,
+          maxBufferedBytes: this.opts.maxBufferedBytes,
           onTopicUsed,
-          ensureTopic: async (topic) => {
-            if (!this.opts.topicCreationEnable) return;
-            await this.#ensureSourceTopic(topic, resolved);
-          },
+          topicCreation: TopicCreation.of(resolved, this.opts.topicCreationEnable, this.admin),
           exactlyOnce,
+          deliveryTimeoutMs: deliveryTimeoutMs(this.opts.workerProps, resolved),
         });
       }
       this.#tasks.set(Worker.taskKey(id), task);
@@ -454,54 +631,18 @@ export class Worker {
       return true;
     } catch (err) {
       logger.error({ err: String(err) }, 'failed to start task');
-      await this.#putTaskStatus(id, 'FAILED', err as Error);
+      await this.#taskFailed(id, connectorConfig, err as Error);
       return false;
     }
   }
 
-  /** Topic creation for source connectors (KIP-158): the default group and topic.creation.<group>.* */
-  async #ensureSourceTopic(topic: string, props: Readonly<Record<string, string>>): Promise<void> {
-    const groups = (props['topic.creation.groups'] ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean);
-    const hasDefault =
-      props['topic.creation.default.partitions'] !== undefined ||
-      props['topic.creation.default.replication.factor'] !== undefined;
-    if (!hasDefault) return; // Without a default group, Kafka Connect leaves topic creation to the broker.
-    let chosen = 'default';
-    for (const g of groups) {
-      const inc = props[`topic.creation.${g}.include`];
-      const exc = props[`topic.creation.${g}.exclude`];
-      const matches = (list: string | undefined): boolean =>
-        !!list && list.split(',').some((re) => new RegExp(`^(?:${re.trim()})$`).test(topic));
-      if (matches(inc) && !matches(exc)) {
-        chosen = g;
-        break;
-      }
-    }
-    const pre = `topic.creation.${chosen}.`;
-    const own = withPrefix(props, pre);
-    const dflt = withPrefix(props, 'topic.creation.default.');
-    const partitions = Number(own.partitions ?? dflt.partitions ?? -1);
-    let rf = Number(own['replication.factor'] ?? dflt['replication.factor'] ?? -1);
-    const configs: Record<string, string> = {};
-    for (const [k, v] of Object.entries({ ...dflt, ...own })) {
-      if (!['partitions', 'replication.factor', 'include', 'exclude'].includes(k)) configs[k] = v;
-    }
-    if (rf === -1) rf = 1;
-    await ensureTopic(this.admin, {
-      name: topic,
-      partitions: partitions === -1 ? 1 : partitions,
-      replicationFactor: rf,
-      configs,
-    });
-  }
-
   async stopTask(id: ConnectorTaskId): Promise<void> {
+    this.autoRestarts.cancel({ connector: id.connector, task: id.task });
     const t = this.#tasks.get(Worker.taskKey(id));
     if (!t) return;
     this.#tasks.delete(Worker.taskKey(id));
+    this.#reported.delete(`t\u0000${Worker.taskKey(id)}`);
+    this.#stuck.delete(Worker.taskKey(id));
     await t.stop(this.opts.gracefulShutdownMs);
   }
 
@@ -510,6 +651,9 @@ export class Worker {
   }
 
   async stop(): Promise<void> {
+    this.#stopped = true;
+    clearInterval(this.#watchdog);
+    this.autoRestarts.close();
     await this.stopTasks(this.taskIds());
     for (const name of this.connectorNames()) await this.stopConnector(name);
     await this.#admin?.close().catch(() => undefined);

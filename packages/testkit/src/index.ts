@@ -1,2 +1,5 @@
+/** @tributary/testkit: the connector test driver, the local service harness, test worker keys and test certificates. */
 export * from './services/index.js';
 export * from './driver/index.js';
+export * from './worker-props.js';
+export * from './certs.js';

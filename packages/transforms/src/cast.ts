@@ -1,3 +1,4 @@
+/** The Cast SMT: casts fields, or the whole key or value, to another primitive type (Kafka Connect's Cast). */
 import {
   BigDecimal,
   bytesToBase64,
@@ -13,6 +14,7 @@ import {
   javaBigDecimalToString,
   javaDoubleToString,
   javaFloatToString,
+  logicalToPhysical,
   type Schema,
   SchemaBuilder,
   type SchemaType,
@@ -217,17 +219,12 @@ function castToString(value: unknown, sourceType: SchemaType | null): string {
   return String(value);
 }
 
+/**
+ * Cast.encodeLogicalType: Date, Time and Timestamp become their physical numbers before the cast; a
+ * Decimal stays a BigDecimal, which the numeric casts read directly.
+ */
 function encodeLogical(schema: Schema, value: unknown): unknown {
-  switch (schema.name) {
-    case ConnectDate.LOGICAL_NAME:
-      return ConnectDate.fromLogical(schema, value as Date);
-    case ConnectTime.LOGICAL_NAME:
-      return ConnectTime.fromLogical(schema, value as Date);
-    case ConnectTimestamp.LOGICAL_NAME:
-      return ConnectTimestamp.fromLogical(schema, value as Date);
-    default:
-      return value;
-  }
+  return schema.name === Decimal.LOGICAL_NAME ? value : logicalToPhysical(schema, value);
 }
 
 /** Casts one value as Kafka Connect's Cast.castValueToType does. */

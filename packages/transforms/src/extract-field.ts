@@ -1,3 +1,4 @@
+/** The ExtractField SMT: replaces the key or value with one, possibly nested, field of it (Kafka Connect's ExtractField). */
 import { ConfigKeys, type ConnectRecord, DataException, defineConfig, type Transformation } from '@tributary/api';
 import { SingleFieldPath } from './field-path.js';
 import { requireMapOrNull, requireStructOrNull, type Side, sides } from './util.js';

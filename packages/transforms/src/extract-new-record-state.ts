@@ -1,3 +1,4 @@
+/** The ExtractNewRecordState SMT: unwraps a Debezium change event to the row state after the change (Debezium's "unwrap"). */
 import {
   ConfigException,
   ConfigKeys,

@@ -1,3 +1,4 @@
+/** Field paths of SMT configs, parsed with Kafka Connect's V1 or V2 syntax (KIP-821 SingleFieldPath), with lookups over values. */
 import type { Field, Schema, Struct } from '@tributary/api';
 import { fieldValue, isSchemalessMap, mapGet, type SchemalessMap } from './util.js';
 

@@ -1,3 +1,4 @@
+/** The Filter SMT: drops every record it is applied to, usually paired with a predicate (Kafka Connect's Filter). */
 import { type ConnectRecord, defineConfig, type Transformation } from '@tributary/api';
 
 const FilterConfig = defineConfig({});

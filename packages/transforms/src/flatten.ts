@@ -1,3 +1,4 @@
+/** The Flatten SMT: nested structs or maps become top-level fields named parent<delimiter>child (Kafka Connect's Flatten). */
 import {
   ConfigKeys,
   type ConnectRecord,

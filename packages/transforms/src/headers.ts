@@ -1,3 +1,4 @@
+/** The header SMTs: HeaderFrom, InsertHeader and DropHeaders (Kafka Connect's header transforms). */
 import {
   ConfigException,
   ConfigKeys,

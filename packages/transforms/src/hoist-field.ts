@@ -1,3 +1,4 @@
+/** The HoistField SMT: wraps the key or value in a struct or map with a single field (Kafka Connect's HoistField). */
 import {
   ConfigKeys,
   type ConnectRecord,

@@ -1,3 +1,4 @@
+/** The transforms plugin package: every built-in SMT and predicate, registered under Kafka Connect's and Debezium's class names. */
 import { definePlugins, type PluginDescriptor, type Transformation } from '@tributary/api';
 import { Cast } from './cast.js';
 import { ExtractField } from './extract-field.js';

@@ -1,3 +1,4 @@
+/** The InsertField SMT: adds topic, partition, offset, timestamp or a static field to the key or value (Kafka Connect's InsertField). */
 import {
   ConfigKeys,
   type ConnectRecord,

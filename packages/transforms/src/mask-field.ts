@@ -1,3 +1,4 @@
+/** The MaskField SMT: replaces fields with an empty value of their type or a replacement (Kafka Connect's MaskField). */
 import {
   BigDecimal,
   ConfigKeys,

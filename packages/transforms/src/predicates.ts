@@ -1,3 +1,4 @@
+/** The SMT predicates TopicNameMatches, HasHeaderKey and RecordIsTombstone (Kafka Connect's predicates). */
 import { ConfigException, ConfigKeys, type ConnectRecord, defineConfig, type Predicate } from '@tributary/api';
 import { javaRegex, regexError } from './util.js';
 

@@ -1,3 +1,4 @@
+/** The RegexRouter SMT: renames the topic when it matches a regex (Kafka Connect's RegexRouter). */
 import { ConfigException, ConfigKeys, type ConnectRecord, defineConfig, type Transformation } from '@tributary/api';
 import { javaRegex, javaReplacement, regexError } from './util.js';
 

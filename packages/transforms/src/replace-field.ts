@@ -1,3 +1,4 @@
+/** The ReplaceField SMT: keeps, drops and renames fields of the key or value (Kafka Connect's ReplaceField). */
 import {
   ConfigException,
   ConfigKeys,

@@ -1,3 +1,4 @@
+/** The SetSchemaMetadata SMT: sets the schema name and version of the key or value (Kafka Connect's SetSchemaMetadata). */
 import {
   ConfigException,
   ConfigKeys,

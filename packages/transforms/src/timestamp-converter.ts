@@ -1,3 +1,4 @@
+/** The TimestampConverter SMT: converts between formatted strings, unix time, Date, Time and Timestamp (Kafka Connect's TimestampConverter). */
 import {
   ConfigException,
   ConfigKeys,

@@ -1,3 +1,4 @@
+/** The TimestampRouter SMT: renames the topic from a format of the topic and the record's time (Kafka Connect's TimestampRouter). */
 import {
   ConfigException,
   ConfigKeys,

@@ -1,3 +1,4 @@
+/** Helpers the SMTs share: key/value sides, Requirements checks, schemaless maps, schema copying and caching, Java regexes. */
 import {
   ConfigException,
   type ConnectRecord,
@@ -71,10 +72,6 @@ export function requireSinkRecord(record: ConnectRecord, purpose: string): SinkR
 export function mapGet(m: SchemalessMap, key: string): unknown {
   if (m instanceof Map) return m.get(key) ?? null;
   return Object.hasOwn(m, key) ? (m[key] ?? null) : null;
-}
-
-export function mapHas(m: SchemalessMap, key: string): boolean {
-  return m instanceof Map ? m.has(key) : Object.hasOwn(m, key);
 }
 
 export function mapEntries(m: SchemalessMap): [string, unknown][] {

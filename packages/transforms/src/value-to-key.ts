@@ -1,3 +1,4 @@
+/** The ValueToKey SMT: replaces the key with fields taken from the value (Kafka Connect's ValueToKey). */
 import {
   ConfigKeys,
   type ConnectRecord,

@@ -1,3 +1,4 @@
+/** The streaming replication protocol's frames: XLogData and primary keepalive parsed, standby status updates built. */
 import { BinaryReader } from './reader.js';
 
 /**

@@ -1,3 +1,4 @@
+/** The pgoutput logical decoding messages (Begin, Relation, Insert, Update, Delete, Truncate, stream blocks …) and their decoder. */
 import { BinaryReader } from './reader.js';
 
 /** A column value the server left out because it is an unchanged TOASTed value ('u'). */

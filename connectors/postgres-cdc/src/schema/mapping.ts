@@ -1,3 +1,4 @@
+/** Postgres column types to Connect schemas and values, as Debezium's PostgresValueConverter maps them (handling modes, defaults, placeholders). */
 import {
   BigDecimal,
   bigintToBytes,
@@ -32,9 +33,15 @@ import {
 } from './text-values.js';
 import type { PgType, TypeRegistry } from './types.js';
 
-export type DecimalHandlingMode = 'precise' | 'double' | 'string';
-export type TimePrecisionMode = 'adaptive' | 'adaptive_time_microseconds' | 'connect';
-export type BinaryHandlingMode = 'bytes' | 'base64' | 'base64-url-safe' | 'hex';
+import {
+  type BinaryHandlingMode,
+  binaryBuilder,
+  binaryValue,
+  type DecimalHandlingMode,
+  type TimePrecisionMode,
+} from '../handling-modes.js';
+
+export type { BinaryHandlingMode, DecimalHandlingMode, TimePrecisionMode };
 export type IntervalHandlingMode = 'numeric' | 'string';
 export type HstoreHandlingMode = 'json' | 'map';
 
@@ -193,24 +200,6 @@ function stripTrailingZeros(d: BigDecimal): BigDecimal {
     scale--;
   }
   return new BigDecimal(unscaled, scale);
-}
-
-function binaryValue(bytes: Uint8Array, mode: BinaryHandlingMode): unknown {
-  switch (mode) {
-    case 'bytes':
-      return bytes;
-    case 'base64':
-      return Buffer.from(bytes).toString('base64');
-    case 'base64-url-safe':
-      // Java's URL-safe encoder keeps the '=' padding.
-      return Buffer.from(bytes).toString('base64').replace(/\+/g, '-').replace(/\//g, '_');
-    case 'hex':
-      return Buffer.from(bytes).toString('hex');
-  }
-}
-
-function binaryBuilder(mode: BinaryHandlingMode): SchemaBuilder {
-  return mode === 'bytes' ? SchemaBuilder.bytes() : SchemaBuilder.string();
 }
 
 function named(b: SchemaBuilder, name: string, params?: Record<string, string>): SchemaBuilder {

@@ -1,3 +1,4 @@
+/** The database's types by OID (pg_type), loaded once and refreshed when a relation refers to an unknown type. */
 import type pg from 'pg';
 
 /** One row of pg_type, with what the mapping needs. */

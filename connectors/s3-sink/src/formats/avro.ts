@@ -1,3 +1,4 @@
+/** The S3 sink's Avro format: Connect schemas and values as Avro (following Confluent's AvroData), written as object container files. */
 import { createHash } from 'node:crypto';
 import { deflateRawSync } from 'node:zlib';
 import {

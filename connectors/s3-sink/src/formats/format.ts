@@ -1,3 +1,4 @@
+/** The interfaces an S3 sink output format implements (a per-file writer and its format), and a value size estimate for the memory budget. */
 import type { Schema } from '@tributary/api';
 
 /**

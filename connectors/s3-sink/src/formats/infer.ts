@@ -1,3 +1,4 @@
+/** Infers a Connect schema for a schemaless value, so schemaless records can be written as Parquet or Avro. */
 import {
   BigDecimal,
   ConnectTimestamp,

@@ -1,3 +1,4 @@
+/** The S3 sink's JSON and raw-bytes formats: values as JsonConverter text lines (optionally gzipped), and Confluent's ByteArrayFormat. */
 import { gzipSync } from 'node:zlib';
 import {
   BigDecimal,

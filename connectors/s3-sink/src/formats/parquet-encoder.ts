@@ -1,3 +1,4 @@
+/** The Parquet encoder interface the sink needs and its implementation on hyparquet-writer, streaming row groups out; zstd loading. */
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { ConnectException } from '@tributary/api';
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';

@@ -1,3 +1,4 @@
+/** Connect schemas as Parquet schemas (groups, LIST, MAP, logical annotations) and Connect values as the rows the encoder takes. */
 import {
   BigDecimal,
   ConnectDate,

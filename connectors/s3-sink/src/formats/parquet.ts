@@ -1,3 +1,4 @@
+/** The S3 sink's Parquet format: buffers rows and encodes a row group at a time, with Confluent's parquet.codec names and extensions. */
 import { DataException, type Schema } from '@tributary/api';
 import { estimateSize, type FormatWriter, type RecordFormat } from './format.js';
 import {

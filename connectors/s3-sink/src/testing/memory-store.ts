@@ -1,3 +1,4 @@
+/** An in-memory ObjectStore for unit tests, with S3's conditional writes, listed multipart uploads, call counts and injected failures. */
 import type { ObjectInfo, ObjectStore, ObjectUpload, UploadOutcome } from '../storage.js';
 
 export interface StoredObject {

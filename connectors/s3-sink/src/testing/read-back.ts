@@ -1,3 +1,4 @@
+/** Test helper: queries Parquet bytes with DuckDB, a reader independent of the one that wrote them. */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,5 +1,7 @@
+/** Connect's logical types (Decimal, Date, Time, Timestamp), BigDecimal, and conversion between logical and physical values. */
 import { DataException } from '../errors.js';
 import { registerLogicalType, type Schema, SchemaBuilder } from './schema.js';
+import { brand } from '../brand.js';
 
 /**
  * An arbitrary-precision decimal: unscaled × 10^-scale, the value type of the Decimal logical type
@@ -214,3 +216,5 @@ export function physicalToLogical(schema: Schema, value: unknown): unknown {
       return value;
   }
 }
+
+brand(BigDecimal, 'BigDecimal');

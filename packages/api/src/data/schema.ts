@@ -1,4 +1,6 @@
+/** The Connect data model's schemas: Schema, the Schema constants, SchemaBuilder and value validation (Kafka Connect's org.apache.kafka.connect.data). */
 import { DataException, SchemaBuilderException } from '../errors.js';
+import { brand } from '../brand.js';
 
 /** The Connect data model's primitive and compound types (Kafka Connect's Schema.Type, lower-cased). */
 export type SchemaType =
@@ -446,3 +448,5 @@ export interface SchemaAndValue {
 export const SchemaAndValue = Object.freeze({
   NULL: Object.freeze({ schema: null, value: null }) as SchemaAndValue,
 });
+
+brand(ConnectSchema, 'ConnectSchema');

@@ -1,5 +1,7 @@
+/** A struct value bound to its struct schema, with checked field access (Kafka Connect's Struct). */
 import { DataException } from '../errors.js';
 import { type Field, type Schema, schemaEquals, validateValue, valuesEqual } from './schema.js';
+import { brand } from '../brand.js';
 
 /** A structured record value bound to a struct schema, as Kafka Connect's Struct. */
 export class Struct {
@@ -83,7 +85,8 @@ export class Struct {
   equals(other: unknown): boolean {
     if (!(other instanceof Struct)) return false;
     if (!schemaEquals(this.schema, other.schema)) return false;
-    return this.schema.fields.every((f) => valuesEqual(this.#values[f.index], other.#values[f.index]));
+    // The other Struct may come from another copy of the SDK, whose private fields this class cannot read.
+    return this.schema.fields.every((f) => valuesEqual(this.#values[f.index], other.getWithoutDefault(f)));
   }
 
   toString(): string {
@@ -101,3 +104,5 @@ export class Struct {
     return out;
   }
 }
+
+brand(Struct, 'Struct');

@@ -1,3 +1,4 @@
+/** Kafka Connect's Values: the string forms of Connect values and parsing them back with type inference; Java-style number rendering and base64. */
 import { DataException } from '../errors.js';
 import { BigDecimal, ConnectDate, ConnectTime, ConnectTimestamp, Decimal } from './logical.js';
 import { type Schema, Schema as Schemas, SchemaAndValue, SchemaBuilder, schemaEquals } from './schema.js';

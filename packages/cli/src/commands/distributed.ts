@@ -1,3 +1,4 @@
+/** `tributary distributed worker.properties`: runs a worker in distributed mode (Kafka Connect's connect-distributed). */
 import { readConfigFile, startDistributed } from '@tributary/runtime';
 import { serveUntilSignalled } from '../worker-process.js';
 

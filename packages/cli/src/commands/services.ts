@@ -1,3 +1,4 @@
+/** `tributary services up|down|status|prepare`: the local Kafka, S3, Postgres and Redis the testkit harness runs. */
 import {
   type ServiceName,
   type ServicesStatus,

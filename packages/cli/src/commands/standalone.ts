@@ -1,3 +1,4 @@
+/** `tributary standalone worker.properties connector…`: runs a worker in standalone mode (Kafka Connect's connect-standalone). */
 import { readConfigFile, startStandalone } from '@tributary/runtime';
 import { serveUntilSignalled } from '../worker-process.js';
 

@@ -14,6 +14,7 @@ import {
 } from '@tributary/api';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { JsonConverter } from './json-converter.js';
+import { parseJsonExact } from './lossless-json.js';
 
 const TOPIC = 'topic';
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -448,6 +449,16 @@ describe('JsonConverter: Connect → JSON bytes as Kafka Connect writes them', (
     expect(write(schema, s)).toMatch(/"payload":\{"n":null\}\}$/);
     const read = converter.toConnectData(TOPIC, null, enc(write(schema, s)!));
     expect((read.value as Struct).getWithoutDefault('n')).toBeNull();
+  });
+
+  it("reads a schema's default value with the converter's replace.null.with.default", () => {
+    // An array default holding a null, and the element schema has a default of its own.
+    const node = parseJsonExact(
+      '{"type":"array","items":{"type":"int32","optional":true,"default":42},"optional":true,"default":[null, 7]}',
+    );
+    expect(converter.asConnectSchema(node)!.defaultValue).toEqual([42, 7]);
+    converter.configure({ 'replace.null.with.default': 'false' }, false);
+    expect(converter.asConnectSchema(node)!.defaultValue).toEqual([null, 7]);
   });
 
   it('escapes strings as Jackson does', () => {

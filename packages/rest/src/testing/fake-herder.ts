@@ -1,8 +1,10 @@
+/** An in-memory fake Herder for the REST layer's unit tests, with Kafka Connect's semantics for states, restarts, offsets and validation. */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { type ConfigDef, ConfigException, ConfigKeys, defineConfig } from '@tributary/api';
 import {
   AlreadyExistsError,
   BadRequestError,
+  type ClusterInfo,
   ConnectRestException,
   type ConfigInfos,
   type ConnectorInfo,
@@ -15,14 +17,18 @@ import {
   type HealthInfo,
   type Herder,
   type LoggerLevel,
+  type MetricsHistoryInfo,
   NotFoundError,
   type PluginInfo,
   type PutConfigResult,
+  type ReplayResult,
   type RestartRequest,
   type ServerInfo,
   type TargetState,
   type TaskInfo,
   type TaskState,
+  type TopicRecord,
+  type TopicRecords,
 } from '@tributary/runtime';
 
 /*
@@ -32,6 +38,7 @@ import {
  */
 
 const WORKER_ID = 'fake-worker:8083';
+const FAKE_VERSION = '0.1.0';
 
 /** The session key internal requests are signed with (base64, as the config topic stores it). */
 export const FAKE_SESSION_KEY = Buffer.from('fake-session-key').toString('base64');
@@ -218,7 +225,12 @@ export class FakeHerder implements Herder {
   }
 
   #statusOf(name: string, c: FakeConnector): ConnectorStateInfo {
-    const st = (s: Status) => ({ state: s.state, worker_id: WORKER_ID, ...(s.trace ? { trace: s.trace } : {}) });
+    const st = (s: Status) => ({
+      state: s.state,
+      worker_id: WORKER_ID,
+      ...(s.trace ? { trace: s.trace } : {}),
+      version: s.state === 'RUNNING' || s.state === 'PAUSED' || s.state === 'STOPPED' ? FAKE_VERSION : null,
+    });
     return {
       name,
       connector: st(c.connector),
@@ -327,9 +339,11 @@ export class FakeHerder implements Herder {
     // Kafka Connect answers with the plan: what it is restarting shows RESTARTING.
     return {
       ...before,
-      connector: restartConnector ? { ...before.connector, state: 'RESTARTING' } : before.connector,
+      connector: restartConnector ? { ...before.connector, state: 'RESTARTING', version: null } : before.connector,
       tasks: before.tasks.map((t) =>
-        restartTasks.some((r) => r.i === t.id) ? { id: t.id, state: 'RESTARTING', worker_id: t.worker_id } : t,
+        restartTasks.some((r) => r.i === t.id)
+          ? { id: t.id, state: 'RESTARTING', worker_id: t.worker_id, version: null }
+          : t,
       ),
     };
   }
@@ -338,7 +352,7 @@ export class FakeHerder implements Herder {
     await this.#tick();
     const c = this.#require(name);
     const t = c.tasks[task];
-    if (!t || task < 0) throw new NotFoundError(`Task ${name}-${task} not found`);
+    if (!t || task < 0) throw new NotFoundError(`Unknown task: ${name}-${task}`);
     t.status = { state: c.target === 'PAUSED' ? 'PAUSED' : 'RUNNING' };
   }
 
@@ -364,12 +378,13 @@ export class FakeHerder implements Herder {
 
   async connectorActiveTopics(name: string): Promise<string[]> {
     await this.#tick();
-    return [...this.#require(name).topics].sort();
+    // As Kafka Connect: any name has active topics, none when there is no such connector.
+    return [...(this.#connectors.get(name)?.topics ?? [])].sort();
   }
 
   async resetConnectorActiveTopics(name: string): Promise<void> {
     await this.#tick();
-    this.#require(name).topics.clear();
+    this.#connectors.get(name)?.topics.clear();
   }
 
   async connectorOffsets(name: string): Promise<ConnectorOffsets> {
@@ -481,5 +496,55 @@ export class FakeHerder implements Herder {
       }
     }
     return affected.sort();
+  }
+
+  async setClusterLoggerLevel(name: string, level: string): Promise<void> {
+    this.setLoggerLevel(name, level);
+  }
+
+  /** Topics the console endpoints read: records put here by tests. */
+  readonly topics = new Map<string, TopicRecord[]>();
+
+  async cluster(): Promise<ClusterInfo> {
+    const self = 'fake:8083';
+    const connectors = [...this.#connectors.keys()].sort();
+    const tasks = connectors.flatMap((c) => this.#connectors.get(c)!.tasks.map((_, task) => ({ connector: c, task })));
+    return { leader: self, self, workers: [{ id: self, leader: true, self: true, connectors, tasks }], failed: [] };
+  }
+
+  async readTopic(topic: string, options: { limit: number; partition?: number }): Promise<TopicRecords> {
+    const all = this.topics.get(topic);
+    if (!all) throw new NotFoundError(`Topic ${topic} not found`);
+    const records = all.filter((r) => options.partition === undefined || r.partition === options.partition);
+    const partitions = [...new Set(all.map((r) => r.partition))].sort().map((partition) => {
+      const offsets = all.filter((r) => r.partition === partition).map((r) => r.offset);
+      return { partition, start: Math.min(...offsets), end: Math.max(...offsets) + 1 };
+    });
+    return { topic, partitions, records: records.slice(-options.limit) };
+  }
+
+  async replayDeadLetters(
+    topic: string,
+    records: ReadonlyArray<{ partition: number; offset: number }>,
+  ): Promise<ReplayResult[]> {
+    const all = this.topics.get(topic) ?? [];
+    return records.map((w) => {
+      const r = all.find((x) => x.partition === w.partition && x.offset === w.offset);
+      const origin = r?.headers.find(([k]) => k === '__connect.errors.topic')?.[1]?.toString('utf8');
+      if (!r || !origin) return { ...w, error: 'not found' };
+      const list = this.topics.get(origin) ?? [];
+      list.push({
+        ...r,
+        topic: origin,
+        offset: list.length,
+        headers: r.headers.filter(([k]) => !k.startsWith('__connect.errors.')),
+      });
+      this.topics.set(origin, list);
+      return { ...w, topic: origin, target_partition: r.partition };
+    });
+  }
+
+  metricsHistory(since: number): MetricsHistoryInfo {
+    return { interval_ms: 2000, worker_id: 'fake:8083', samples: [{ at: Math.max(since + 1, Date.now()), tasks: [] }] };
   }
 }

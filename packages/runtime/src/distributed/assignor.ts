@@ -52,8 +52,6 @@ export function parseTaskId(id: string): { connector: string; task: number } {
   return { connector: id.slice(0, i), task: Number(id.slice(i + 1)) };
 }
 
-const empty = (): WorkerLoad => ({ connectors: [], tasks: [] });
-
 /**
  * Balances one kind of item (connectors or tasks). Returns per member what it keeps, gains and
  * loses this round, and which unowned items are held back (lost, within the delay).
@@ -175,8 +173,4 @@ export function recordLost(
     for (const c of load.connectors) if (!state.lost.has(`c:${c}`)) state.lost.set(`c:${c}`, now + maxDelayMs);
     for (const t of load.tasks) if (!state.lost.has(`t:${t}`)) state.lost.set(`t:${t}`, now + maxDelayMs);
   }
-}
-
-export function emptyLoad(): WorkerLoad {
-  return empty();
 }

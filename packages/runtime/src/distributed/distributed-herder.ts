@@ -1,7 +1,9 @@
+/** The distributed herder: group membership, the leader's task assignment and forwarding of writes (Kafka Connect's DistributedHerder). */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { Producer } from '@platformatic/kafka';
+
+import { createProducer } from '../kafka/producer.js';
 import { ConfigException } from '@tributary/api';
-import { ConnectRestException, ForbiddenError, NotFoundError, RebalanceNeededError } from '../errors.js';
+import { ConnectRestException, ForbiddenError, NotFoundError, RebalanceNeededError } from '../rest-errors.js';
 import { type HerderOptions, WorkerHerder } from '../herder.js';
 import type {
   ConnectorInfo,
@@ -12,7 +14,7 @@ import type {
   RestartRequest,
   TargetState,
 } from '../herder-api.js';
-import { errorText } from '../kafka/reader.js';
+import { errorText } from '../util/error-text.js';
 import {
   type AssignorState,
   assign,
@@ -24,6 +26,7 @@ import {
   type WorkerLoad,
 } from './assignor.js';
 import { WorkerGroupMember } from './group-member.js';
+import { InterWorkerClient } from './rest-client.js';
 
 export interface DistributedHerderOptions extends HerderOptions {
   groupId: string;
@@ -34,6 +37,10 @@ export interface DistributedHerderOptions extends HerderOptions {
   rebalanceTimeoutMs: number;
   scheduledRebalanceMaxDelayMs: number;
   clientId: string;
+  /** Requests to other workers (http or https with the worker's TLS keys). Default: plain, Node's default CAs. */
+  restClient?: InterWorkerClient;
+  /** How old a signed internal request may be before it is refused as a replay. Default 60 s. */
+  internalRequestMaxAgeMs?: number;
 }
 
 const SIGNATURE_ALGORITHM = 'HmacSHA256';
@@ -41,9 +48,20 @@ const SESSION_KEY_TTL_MS = 60 * 60 * 1000;
 /** How long a write waits for a rebalance in progress before answering 409. */
 const REBALANCE_WAIT_MS = 3000;
 
-/** Signs an internal request body with the cluster's session key (X-Connect-Authorization). */
-export function signRequest(key: string, body: string): string {
-  return createHmac('sha256', Buffer.from(key, 'base64')).update(body).digest('base64');
+/** The header that carries the time an internal request was signed at (ms since the epoch). */
+export const REQUEST_TIMESTAMP_HEADER = 'X-Tributary-Request-Timestamp';
+const DEFAULT_INTERNAL_REQUEST_MAX_AGE_MS = 60_000;
+
+/**
+ * Signs an internal request with the cluster's session key (X-Connect-Authorization). Kafka Connect signs the body
+ * alone, so a captured request can be replayed for as long as the key lives; the signed data here also holds the
+ * time it was signed at and the connector it is for, so a copy is refused once it is older than the window, and
+ * never accepted for another connector.
+ */
+export function signRequest(key: string, body: string, timestamp: string, connector: string): string {
+  return createHmac('sha256', Buffer.from(key, 'base64'))
+    .update(`tributary-v1\n${timestamp}\n${JSON.stringify(connector)}\n${body}`)
+    .digest('base64');
 }
 
 /**
@@ -53,7 +71,7 @@ export function signRequest(key: string, body: string): string {
  * leader; while a rebalance is in progress, writes answer 409 instead of hanging.
  */
 export class DistributedHerder extends WorkerHerder {
-  readonly #d: DistributedHerderOptions;
+  readonly #options: DistributedHerderOptions;
   readonly #member: WorkerGroupMember;
   #rebalancing = true;
   #leaderUrl = '';
@@ -62,12 +80,16 @@ export class DistributedHerder extends WorkerHerder {
   readonly #assignorState: AssignorState = { lost: new Map() };
   #delayTimer: NodeJS.Timeout | null = null;
   readonly #log;
+  readonly #client: InterWorkerClient;
+  /** Signatures of internal requests accepted within the replay window, with when they expire. */
+  readonly #seenSignatures = new Map<string, number>();
   /** Rebalance and assignment timings for the rebalance metrics. */
   readonly rebalanceStats = { completed: 0, lastStartedAt: 0, lastDurationMs: 0, totalDurationMs: 0 };
 
   constructor(o: DistributedHerderOptions) {
     super(o);
-    this.#d = o;
+    this.#options = o;
+    this.#client = o.restClient ?? new InterWorkerClient(null);
     this.#log = o.loggers.get('tributary.distributed', { worker_id: o.worker.opts.workerId });
     this.#member = new WorkerGroupMember({
       bootstrapServers: o.bootstrapServers,
@@ -105,6 +127,7 @@ export class DistributedHerder extends WorkerHerder {
     if (this.#delayTimer) clearTimeout(this.#delayTimer);
     await this.#member.stop();
     await super.stop();
+    this.#client.close();
   }
 
   get leaderUrl(): string {
@@ -115,6 +138,13 @@ export class DistributedHerder extends WorkerHerder {
   }
   get rebalancing(): boolean {
     return this.#rebalancing;
+  }
+
+  protected override leaderWorkerId(): string | null {
+    if (!this.#leaderUrl) return null;
+    // Worker ids are the host:port of the advertised URL (connect.ts), which is what leaderUrl carries.
+    const u = new URL(this.#leaderUrl);
+    return `${u.hostname}:${u.port}`;
   }
 
   protected override isConnectorAssigned(name: string): boolean {
@@ -128,7 +158,7 @@ export class DistributedHerder extends WorkerHerder {
   }
 
   async #assign(leaderId: string, generation: number, members: MemberInfo[]): Promise<Map<string, MemberAssignment>> {
-    const store = this.#d.configStore;
+    const store = this.#options.configStore;
     await store.refresh();
     await this.#ensureSessionKey();
     const snap = store.snapshot();
@@ -141,7 +171,7 @@ export class DistributedHerder extends WorkerHerder {
       this.#lastAssignments,
       new Set(members.map((m) => m.memberId)),
       now,
-      this.#d.scheduledRebalanceMaxDelayMs,
+      this.#options.scheduledRebalanceMaxDelayMs,
     );
     const result = assign({
       members,
@@ -150,7 +180,7 @@ export class DistributedHerder extends WorkerHerder {
       connectors,
       tasks,
       now,
-      maxDelayMs: this.#d.scheduledRebalanceMaxDelayMs,
+      maxDelayMs: this.#options.scheduledRebalanceMaxDelayMs,
       state: this.#assignorState,
     });
     this.#lastAssignments.clear();
@@ -163,10 +193,10 @@ export class DistributedHerder extends WorkerHerder {
   }
 
   async #ensureSessionKey(): Promise<void> {
-    const snap = this.#d.configStore.snapshot();
+    const snap = this.#options.configStore.snapshot();
     const k = snap.sessionKey;
     if (k && Date.now() - k.creationTimestamp < SESSION_KEY_TTL_MS) return;
-    await this.#d.configStore.putSessionKey({
+    await this.#options.configStore.putSessionKey({
       key: randomBytes(32).toString('base64'),
       algorithm: SIGNATURE_ALGORITHM,
       creationTimestamp: Date.now(),
@@ -174,7 +204,8 @@ export class DistributedHerder extends WorkerHerder {
   }
 
   async #onAssigned(a: MemberAssignment, generation: number): Promise<void> {
-    this.#d.worker.generation = generation;
+    const newGeneration = this.#options.worker.generation !== generation;
+    this.#options.worker.generation = generation;
     this.#leaderUrl = a.leaderUrl;
     const revoked = a.revoked ?? { connectors: [], tasks: [] };
     const hadRevocations = revoked.connectors.length + revoked.tasks.length > 0;
@@ -182,8 +213,8 @@ export class DistributedHerder extends WorkerHerder {
     this.#owned = { connectors: [...a.assigned.connectors], tasks: [...a.assigned.tasks] };
     // Read the config topic at least as far as the leader did when it assigned.
     const deadline = Date.now() + 30_000;
-    while (this.#d.configStore.snapshot().offset < a.configOffset && Date.now() < deadline)
-      await this.#d.configStore.refresh();
+    while (this.#options.configStore.snapshot().offset < a.configOffset && Date.now() < deadline)
+      await this.#options.configStore.refresh();
     const fresh = a.assigned.connectors.filter((c) => !before.has(`c:${c}`));
     this.#rebalancing = false;
     this.rebalanceStats.completed++;
@@ -194,6 +225,8 @@ export class DistributedHerder extends WorkerHerder {
     // Stop what moved away (and start what arrived) before anyone may take it over.
     await this.serially(async () => undefined);
     this.requestReconcile(fresh);
+    // Status writes of the old generation that never landed are dropped; write what runs here again.
+    if (newGeneration) void this.serially(async () => this.worker.republishStatuses());
     if (hadRevocations) {
       // The revoked work must be stopped before the next round hands it to someone else.
       await this.serially(async () => undefined);
@@ -241,24 +274,35 @@ export class DistributedHerder extends WorkerHerder {
 
   async #forward<T>(method: string, path: string, body?: unknown, target = this.#leaderUrl): Promise<T> {
     const url = new URL(path.replace(/^\//, ''), target.endsWith('/') ? target : `${target}/`);
-    let res: Response;
+    let res: { status: number; text: string };
     try {
-      res = await fetch(url, {
+      res = await this.#client.request(url, {
         method,
         headers: body === undefined ? {} : { 'content-type': 'application/json' },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(90_000),
+        timeoutMs: 90_000,
       });
     } catch (err) {
       throw new ConnectRestException(500, `Error trying to forward REST request: ${errorText(err)}`);
     }
-    const text = await res.text();
-    const parsed: unknown = text ? JSON.parse(text) : null;
-    if (!res.ok) {
+    const text = res.text;
+    let parsed: unknown = null;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      // A 401 of the basic-auth filter is plain text; its status is what the caller needs.
+      parsed = { message: text };
+    }
+    if (res.status < 200 || res.status >= 300) {
       const msg = (parsed as { message?: string } | null)?.message ?? `HTTP ${res.status}`;
       throw new ConnectRestException(res.status, msg);
     }
     return parsed as T;
+  }
+
+  /** Another worker's URL from its id (host:port), with the scheme this cluster's workers advertise. */
+  #workerUrl(workerId: string): string {
+    return `${new URL(this.#options.url).protocol}//${workerId}/`;
   }
 
   #enc(name: string): string {
@@ -330,11 +374,24 @@ export class DistributedHerder extends WorkerHerder {
   }
 
   /**
-   * Restarts go through the config topic (restart-connector-<c>) so the worker that owns each
-   * connector and task restarts its own; the leader answers with the RESTARTING view.
+   * As Kafka Connect's DistributedHerder: a plain restart is done by the worker that owns the connector (this one, or
+   * the owner it is forwarded to) and writes nothing to the config topic; a restart with includeTasks or onlyFailed
+   * goes through the config topic (restart-connector-<c>) so the worker that owns each connector and task restarts its
+   * own, and the leader answers with the RESTARTING view.
    */
   override async restartConnector(name: string, request: RestartRequest): Promise<ConnectorStateInfo | null> {
     await this.#requireStable();
+    if (!this.#options.configStore.snapshot().connectors.has(name))
+      throw new NotFoundError(`Unknown connector: ${name}`);
+    const plain = !request.includeTasks && !request.onlyFailed;
+    if (plain) {
+      const owner = (await this.connectorStatus(name)).connector.worker_id;
+      // Not ours and owned by another worker: that worker restarts it; otherwise (ours, or owned by nobody yet) here.
+      if (this.isConnectorAssigned(name) || !owner || owner === this.worker.opts.workerId)
+        return super.restartConnector(name, request);
+      await this.#forward('POST', `/connectors/${this.#enc(name)}/restart`, undefined, this.#workerUrl(owner));
+      return null;
+    }
     if (!this.isLeader()) {
       const qs = `includeTasks=${request.includeTasks}&onlyFailed=${request.onlyFailed}`;
       return this.#forward<ConnectorStateInfo | null>('POST', `/connectors/${this.#enc(name)}/restart?${qs}`);
@@ -344,10 +401,8 @@ export class DistributedHerder extends WorkerHerder {
     const restartTasks = request.includeTasks
       ? status.tasks.filter((t) => !request.onlyFailed || t.state === 'FAILED').map((t) => t.id)
       : [];
-    const plain = !request.includeTasks && !request.onlyFailed;
-    if (!plain) await this.markRestarting(name, restartConnector, restartTasks);
-    await this.serially(() => this.#d.configStore.putRestartRequest(name, request));
-    if (plain) return null;
+    await this.markRestarting(name, restartConnector, restartTasks);
+    await this.serially(() => this.#options.configStore.putRestartRequest(name, request));
     return {
       ...status,
       connector: restartConnector ? { ...status.connector, state: 'RESTARTING' } : status.connector,
@@ -356,7 +411,7 @@ export class DistributedHerder extends WorkerHerder {
   }
 
   async #handleRestartRecord(name: string): Promise<void> {
-    const req = this.#d.configStore.snapshot().restartRequests.get(name);
+    const req = this.#options.configStore.snapshot().restartRequests.get(name);
     if (!req) return;
     try {
       // The base class restarts only what this worker owns.
@@ -368,11 +423,13 @@ export class DistributedHerder extends WorkerHerder {
 
   override async restartTask(name: string, task: number): Promise<void> {
     await this.#requireStable();
-    const configs = (await this.taskConfigs(name)).length;
-    if (task < 0 || task >= configs) throw new NotFoundError(`Task ${name}-${task} not found`);
+    const snap = this.#options.configStore.snapshot();
+    if (!snap.connectors.has(name)) throw new NotFoundError(`Unknown connector: ${name}`);
+    const configs = snap.taskConfigs.get(name)?.length ?? 0;
+    if (task < 0 || task >= configs) throw new NotFoundError(`Unknown task: ${name}-${task}`);
     if (this.isTaskAssigned({ connector: name, task })) return super.restartTask(name, task);
     const owner = (await this.taskStatus(name, task)).worker_id;
-    const target = owner && owner !== this.worker.opts.workerId ? `http://${owner}/` : this.#leaderUrl;
+    const target = owner && owner !== this.worker.opts.workerId ? this.#workerUrl(owner) : this.#leaderUrl;
     await this.#forward('POST', `/connectors/${this.#enc(name)}/tasks/${task}/restart`, undefined, target);
   }
 
@@ -381,10 +438,10 @@ export class DistributedHerder extends WorkerHerder {
   protected override async writeTaskConfigs(name: string, configs: Record<string, string>[]): Promise<void> {
     if (this.isLeader()) {
       await this.#fenceZombies(name);
-      await this.#d.configStore.putTaskConfigs(name, configs);
+      await this.#options.configStore.putTaskConfigs(name, configs);
       return;
     }
-    const key = this.#d.configStore.snapshot().sessionKey;
+    const key = this.#options.configStore.snapshot().sessionKey;
     if (!key)
       throw new RebalanceNeededError('No session key yet; task configs will be sent once the leader has written one');
     const body = JSON.stringify(configs);
@@ -392,17 +449,20 @@ export class DistributedHerder extends WorkerHerder {
       `connectors/${this.#enc(name)}/tasks`,
       this.#leaderUrl.endsWith('/') ? this.#leaderUrl : `${this.#leaderUrl}/`,
     );
-    const res = await fetch(url, {
+    const timestamp = String(Date.now());
+    const res = await this.#client.request(url, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
-        'X-Connect-Authorization': signRequest(key.key, body),
+        'X-Connect-Authorization': signRequest(key.key, body, timestamp, name),
         'X-Connect-Request-Signature-Algorithm': SIGNATURE_ALGORITHM,
+        [REQUEST_TIMESTAMP_HEADER]: timestamp,
       },
       body,
-      signal: AbortSignal.timeout(30_000),
+      timeoutMs: 30_000,
     });
-    if (!res.ok) throw new ConnectRestException(res.status, `leader refused task configs: ${await res.text()}`);
+    if (res.status < 200 || res.status >= 300)
+      throw new ConnectRestException(res.status, `leader refused task configs: ${res.text}`);
   }
 
   /**
@@ -414,14 +474,14 @@ export class DistributedHerder extends WorkerHerder {
   async #fenceZombies(name: string): Promise<void> {
     const eos = this.worker.opts.exactlyOnceSource;
     if (!eos) return;
-    const snap = this.#d.configStore.snapshot();
+    const snap = this.#options.configStore.snapshot();
     const config = snap.connectors.get(name);
-    if (!config || this.#d.plugins.find(config['connector.class'] ?? '')?.descriptor.kind !== 'source') return;
+    if (!config || this.#options.plugins.find(config['connector.class'] ?? '')?.descriptor.kind !== 'source') return;
     const count = snap.taskConfigs.get(name)?.length ?? 0;
     for (let task = 0; task < count; task++) {
-      const producer = new Producer({
-        clientId: `${this.#d.clientId}-fence`,
-        bootstrapBrokers: this.#d.bootstrapServers,
+      const producer = createProducer({
+        clientId: `${this.#options.clientId}-fence`,
+        bootstrapBrokers: this.#options.bootstrapServers,
         idempotent: true,
         transactionalId: `${eos.groupId}-${name}-${task}`,
         producerId: -1n,
@@ -459,25 +519,41 @@ export class DistributedHerder extends WorkerHerder {
   override async putTaskConfigsFromWorker(
     name: string,
     configs: Record<string, string>[],
-    auth: { signature: string | null; algorithm: string | null; body: string },
+    auth: { signature: string | null; algorithm: string | null; body: string; timestamp?: string | null },
   ): Promise<void> {
-    const key = this.#d.configStore.snapshot().sessionKey;
+    const key = this.#options.configStore.snapshot().sessionKey;
     if (!auth.signature || !auth.algorithm)
       throw new ConnectRestException(400, 'Internal request missing required header X-Connect-Authorization');
     if (auth.algorithm !== SIGNATURE_ALGORITHM)
       throw new ConnectRestException(400, `Unsupported signature algorithm ${auth.algorithm}`);
-    const expected = key ? Buffer.from(signRequest(key.key, auth.body)) : Buffer.alloc(0);
+    const timestamp = auth.timestamp ?? '';
+    if (!/^\d{1,15}$/.test(timestamp))
+      throw new ConnectRestException(400, `Internal request missing required header ${REQUEST_TIMESTAMP_HEADER}`);
+    const expected = key ? Buffer.from(signRequest(key.key, auth.body, timestamp, name)) : Buffer.alloc(0);
     const given = Buffer.from(auth.signature);
     if (!key || expected.length !== given.length || !timingSafeEqual(expected, given)) {
       throw new ForbiddenError('Internal request contained invalid signature.');
     }
+    const now = Date.now();
+    const maxAge = this.#options.internalRequestMaxAgeMs ?? DEFAULT_INTERNAL_REQUEST_MAX_AGE_MS;
+    if (Math.abs(now - Number(timestamp)) > maxAge) {
+      throw new ForbiddenError(
+        `Internal request was signed at ${timestamp}, more than ${maxAge} ms from now; refused as a possible replay`,
+      );
+    }
+    for (const [sig, expires] of this.#seenSignatures) if (expires < now) this.#seenSignatures.delete(sig);
+    if (this.#seenSignatures.has(auth.signature))
+      throw new ForbiddenError('Internal request was already accepted once; refused as a replay');
     if (!this.isLeader()) {
       throw new RebalanceNeededError('Cannot complete request because this worker is not the leader');
     }
+    if (!this.#options.configStore.snapshot().connectors.has(name))
+      throw new NotFoundError(`Unknown connector: ${name}`);
     if (!Array.isArray(configs)) throw new ConfigException('task configs must be an array');
+    this.#seenSignatures.set(auth.signature, now + 2 * maxAge);
     await this.serially(async () => {
       await this.#fenceZombies(name);
-      await this.#d.configStore.putTaskConfigs(name, configs);
+      await this.#options.configStore.putTaskConfigs(name, configs);
     });
   }
 }

@@ -1,4 +1,6 @@
-import { type Admin, Producer } from '@platformatic/kafka';
+/** The dead letter queue: failed sink records sent unchanged, with error context headers (Kafka Connect's DeadLetterQueueReporter). */
+import type { Admin, Producer } from '@platformatic/kafka';
+import { createProducer } from '../kafka/producer.js';
 import type { Logger } from '@tributary/api';
 import { ensureTopic } from '../kafka/log.js';
 import { type ErrorCounters, type ErrorReporter, type ProcessingContext, stackTrace } from './tolerance.js';
@@ -60,7 +62,7 @@ export class DeadLetterQueueReporter implements ErrorReporter {
     }
     await ensureTopic(o.admin, { name: o.topic, partitions: 1, replicationFactor: rf });
     // One producer per task: its sends are sequential, as an idempotent producer needs per partition.
-    const producer = new Producer({
+    const producer = createProducer({
       clientId: o.clientId,
       bootstrapBrokers: o.bootstrapServers,
       idempotent: true,

@@ -1,4 +1,5 @@
-import { ConnectException, type Logger, RetriableException } from '@tributary/api';
+/** errors.* handling of record-level failures: retries with backoff, then skip and report or fail (Kafka Connect's RetryWithToleranceOperator). */
+import { ConnectException, type Logger, NotReadyException, RetriableException } from '@tributary/api';
 
 /** Where in the pipeline an operation failed (Kafka Connect's Stage). */
 export type Stage =
@@ -116,6 +117,21 @@ export class RetryWithToleranceOperator {
     }
   }
 
+  /**
+   * Runs op, first awaiting whatever it said it was waiting for (NotReadyException: a converter's
+   * registry lookup). Waiting is not a failure; a failed wait is op's error.
+   */
+  async #attempt<T>(op: () => T): Promise<T> {
+    for (let waits = 0; ; waits++) {
+      try {
+        return op();
+      } catch (e) {
+        if (!(e instanceof NotReadyException) || waits >= 100) throw e;
+        await e.ready;
+      }
+    }
+  }
+
   async #recover<T>(
     stage: Stage,
     className: string,
@@ -126,6 +142,14 @@ export class RetryWithToleranceOperator {
     let error = first;
     let attempts = 1;
     const start = Date.now();
+    if (error instanceof NotReadyException) {
+      try {
+        await error.ready;
+        return { ok: true, value: await this.#attempt(op) };
+      } catch (e) {
+        error = e as Error;
+      }
+    }
     const timeout = this.#cfg['errors.retry.timeout'];
     let delay = 300;
     while (
@@ -139,7 +163,7 @@ export class RetryWithToleranceOperator {
       attempts++;
       delay *= 2;
       try {
-        return { ok: true, value: op() };
+        return { ok: true, value: await this.#attempt(op) };
       } catch (e) {
         error = e as Error;
       }

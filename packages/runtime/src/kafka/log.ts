@@ -1,6 +1,9 @@
-import { type Admin, Producer } from '@platformatic/kafka';
+/** A compacted internal topic read from the start and tailed, under the config, offset and status stores (Kafka Connect's KafkaBasedLog). */
+import { Admin, type Producer } from '@platformatic/kafka';
+import { createProducer } from './producer.js';
 import type { Logger } from '@tributary/api';
-import { KafkaReader, type RawRecord, errorText } from './reader.js';
+import { errorText } from '../util/error-text.js';
+import { KafkaReader, type RawRecord } from './reader.js';
 
 export interface TopicSpec {
   name: string;
@@ -69,7 +72,7 @@ export class KafkaBasedLog {
     this.#ownsProducer = !opts.producer;
     this.#producer =
       opts.producer ??
-      new Producer({
+      createProducer({
         clientId: `${opts.clientId}-producer`,
         bootstrapBrokers: opts.bootstrapServers,
         idempotent: true,
@@ -86,8 +89,17 @@ export class KafkaBasedLog {
     return this.#partitions.length;
   }
 
-  async start(admin: Admin): Promise<void> {
-    const created = await ensureTopic(admin, this.#opts.topic);
+  /** Creates the topic when missing, then reads it to the end. Without an admin, a short-lived one is used. */
+  async start(admin?: Admin): Promise<void> {
+    const own = admin
+      ? null
+      : new Admin({ clientId: `${this.#opts.clientId}-admin`, bootstrapBrokers: this.#opts.bootstrapServers });
+    let created: boolean;
+    try {
+      created = await ensureTopic((admin ?? own)!, this.#opts.topic);
+    } finally {
+      await own?.close().catch(() => undefined);
+    }
     if (created) this.#opts.logger.info({ topic: this.topic }, 'created internal topic');
     const count = await this.#waitForPartitions();
     this.#partitions = Array.from({ length: count }, (_, i) => i);
@@ -166,9 +178,9 @@ export class KafkaBasedLog {
   }
 
   /**
-   * Writes records in order. Sends are queued so one request is in flight at a time: concurrent
-   * idempotent produce requests to one partition can be refused as out of sequence, and the
-   * stores rely on their writes landing in the order they were made.
+   * Writes records in order. Sends are queued so one request is in flight at a time: the stores
+   * rely on each write landing after the one before it, and a failed write failing alone (the
+   * client itself keeps concurrent idempotent sends in order since 2.x; kafka-client.test.ts).
    */
   sendMany(records: ReadonlyArray<{ key: Buffer | null; value: Buffer | null; partition?: number }>): Promise<void> {
     if (records.length === 0) return Promise.resolve();

@@ -1,4 +1,8 @@
-import { type ClusterMetadata, Consumer } from '@platformatic/kafka';
+/** A pull-based Kafka reader over manually assigned partitions, fetching only when polled (Java's KafkaConsumer assign + poll). */
+import type { ClusterMetadata, Consumer } from '@platformatic/kafka';
+import type { Logger } from '@tributary/api';
+import { errorText } from '../util/error-text.js';
+import { createConsumer } from './consumer.js';
 
 type FetchRequestTopic = Parameters<Consumer['fetch']>[0]['topics'][number];
 
@@ -23,6 +27,8 @@ export interface KafkaReaderOptions {
   maxBytesPerPartition?: number;
   /** Where to start when a stored offset is out of range or absent (-1 / -2 sentinels). */
   autoOffsetReset?: 'earliest' | 'latest';
+  /** Where failed fetches are reported (they are retried by the next poll either way). */
+  logger?: Logger;
 }
 
 const IS_CONTROL = 0x20;
@@ -46,7 +52,10 @@ interface Position {
  */
 export class KafkaReader {
   readonly #consumer: Consumer;
-  readonly #opts: Required<Omit<KafkaReaderOptions, 'bootstrapServers' | 'clientId'>>;
+  readonly #opts: Required<Omit<KafkaReaderOptions, 'bootstrapServers' | 'clientId' | 'logger'>>;
+  readonly #logger: Logger | null;
+  /** Consecutive failed fetch rounds, so a fetch that keeps failing is reported, not retried in silence. */
+  #fetchFailures = 0;
   readonly #positions = new Map<string, Position>();
   #closed = false;
 
@@ -58,7 +67,8 @@ export class KafkaReader {
       maxBytesPerPartition: opts.maxBytesPerPartition ?? 1_048_576,
       autoOffsetReset: opts.autoOffsetReset ?? 'earliest',
     };
-    this.#consumer = new Consumer({
+    this.#logger = opts.logger ?? null;
+    this.#consumer = createConsumer({
       clientId: opts.clientId,
       bootstrapBrokers: opts.bootstrapServers,
       // The group id is never joined: this consumer only fetches and lists offsets.
@@ -251,6 +261,7 @@ export class KafkaReader {
       }),
     );
     const out: RawRecord[] = [];
+    if (results.every((r) => r !== null)) this.#fetchFailures = 0;
     for (const res of results) {
       if (!res) continue;
       for (const tr of res.responses) {
@@ -306,17 +317,38 @@ export class KafkaReader {
   async #handleFetchError(err: unknown, reqTopics: FetchRequestTopic[], idToTopic: Map<string, string>): Promise<void> {
     const text = errorText(err);
     if (/OFFSET_OUT_OF_RANGE/.test(text)) {
+      const reset: string[] = [];
       for (const t of reqTopics) {
         const topic = idToTopic.get(t.topicId);
         if (!topic) continue;
         for (const p of t.partitions) {
           const pos = this.#positions.get(key(topic, p.partition));
-          if (pos) pos.offset = this.#opts.autoOffsetReset === 'earliest' ? -2n : -1n;
+          if (!pos) continue;
+          pos.offset = this.#opts.autoOffsetReset === 'earliest' ? -2n : -1n;
+          reset.push(`${topic}-${p.partition}@${p.fetchOffset}`);
         }
       }
+      // As the Java consumer's "Resetting offset for partition": records between the two positions
+      // are gone from the log (retention, truncation), which an operator needs to know.
+      this.#logger?.warn(
+        { partitions: reset, resetTo: this.#opts.autoOffsetReset },
+        'fetch offset out of range (the records were deleted from the log); resetting',
+      );
       return;
     }
     // Leadership moved, a topic was just created, a broker restarted: refresh and let the next poll retry.
+    this.#fetchFailures++;
+    if (this.#fetchFailures === 1 || this.#fetchFailures % 50 === 0)
+      this.#logger?.warn(
+        {
+          err: text,
+          failures: this.#fetchFailures,
+          partitions: reqTopics.flatMap((t) =>
+            t.partitions.map((p) => `${idToTopic.get(t.topicId) ?? t.topicId}-${p.partition}@${p.fetchOffset}`),
+          ),
+        },
+        'fetch failed; retrying',
+      );
     await this.metadata([...new Set(idToTopic.values())], true).catch(() => undefined);
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -326,24 +358,4 @@ export class KafkaReader {
     this.#closed = true;
     await this.#consumer.close().catch(() => undefined);
   }
-}
-
-/** Flattens an error and its causes/aggregated errors into one searchable string. */
-export function errorText(err: unknown): string {
-  const seen = new Set<unknown>();
-  const parts: string[] = [];
-  const walk = (e: unknown): void => {
-    if (!e || seen.has(e)) return;
-    seen.add(e);
-    if (e instanceof Error) {
-      parts.push(e.message);
-      const rec = e as Error & { errors?: unknown[]; apiId?: string; code?: string };
-      if (rec.apiId) parts.push(rec.apiId);
-      if (rec.code) parts.push(rec.code);
-      if (Array.isArray(rec.errors)) rec.errors.forEach(walk);
-      walk(e.cause);
-    } else parts.push(String(e));
-  };
-  walk(err);
-  return parts.join(' | ');
 }

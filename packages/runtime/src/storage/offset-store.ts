@@ -1,8 +1,10 @@
+/** Source offset stores: the offset topic, memory, and standalone's local file (Kafka Connect's Kafka/Memory/FileOffsetBackingStore). */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Admin } from '@platformatic/kafka';
-import type { Logger, SourceOffset, SourcePartition } from '@tributary/api';
-import { KafkaBasedLog } from '../kafka/log.js';
+import { type Logger, type SourceOffset, type SourcePartition, sourcePartitionKey } from '@tributary/api';
+import type { KafkaBasedLog } from '../kafka/log.js';
+import { compactedJsonLog } from './compacted-log.js';
 
 /**
  * Source offsets keyed as Kafka Connect keys them: the JSON of ["<connector>", {partition}].
@@ -39,16 +41,8 @@ function parseKey(text: string): { connector: string; partition: SourcePartition
   return null;
 }
 
-/** Canonical form so {"a":1,"b":2} and {"b":2,"a":1} name the same partition. */
-function canonical(v: unknown): string {
-  if (v === null || typeof v !== 'object') return JSON.stringify(v);
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  const o = v as Record<string, unknown>;
-  return `{${Object.keys(o)
-    .sort()
-    .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`)
-    .join(',')}}`;
-}
+/** {"a":1,"b":2} and {"b":2,"a":1} name the same partition: the SDK's one canonical key. */
+export const canonical = sourcePartitionKey;
 
 class OffsetTable {
   readonly #byConnector = new Map<string, Map<string, { partition: SourcePartition; offset: SourceOffset }>>();
@@ -95,30 +89,17 @@ export class KafkaOffsetBackingStore implements OffsetBackingStore {
     readCommitted?: boolean;
   }) {
     this.#admin = opts.admin;
-    this.#log = new KafkaBasedLog({
+    this.#log = compactedJsonLog({
       bootstrapServers: opts.bootstrapServers,
       clientId: opts.clientId,
       logger: opts.logger,
-      isolation: opts.readCommitted ? 'read_committed' : 'read_uncommitted',
-      topic: {
-        name: opts.topic,
-        partitions: opts.partitions,
-        replicationFactor: opts.replicationFactor,
-        configs: { 'cleanup.policy': 'compact' },
-      },
-      onRecord: (r) => {
-        if (!r.key) return;
-        const k = parseKey(r.key.toString('utf8'));
-        if (!k) return;
-        let offset: SourceOffset | null = null;
-        if (r.value) {
-          try {
-            offset = JSON.parse(r.value.toString('utf8')) as SourceOffset;
-          } catch {
-            return;
-          }
-        }
-        this.#table.apply(k.connector, k.partition, offset);
+      ...(opts.readCommitted ? { isolation: 'read_committed' as const } : {}),
+      topic: opts.topic,
+      partitions: opts.partitions,
+      replicationFactor: opts.replicationFactor,
+      onEntry: (key, value) => {
+        const k = parseKey(key);
+        if (k) this.#table.apply(k.connector, k.partition, value as SourceOffset | null);
       },
     });
   }
@@ -139,12 +120,7 @@ export class KafkaOffsetBackingStore implements OffsetBackingStore {
     connector: string,
     entries: ReadonlyArray<{ partition: SourcePartition; offset: SourceOffset | null }>,
   ): Promise<void> {
-    await this.#log.sendMany(
-      entries.map((e) => ({
-        key: Buffer.from(offsetKey(connector, e.partition)),
-        value: e.offset === null ? null : Buffer.from(JSON.stringify(e.offset)),
-      })),
-    );
+    await this.#log.sendMany(KafkaOffsetBackingStore.records(connector, entries));
     for (const e of entries) this.#table.apply(connector, e.partition, e.offset);
   }
   async refresh(): Promise<void> {
@@ -162,7 +138,7 @@ export class KafkaOffsetBackingStore implements OffsetBackingStore {
     return this.#log.partitionCount;
   }
 
-  /** Records to write inside a source task's transaction (exactly-once source). */
+  /** The offset topic's records for these offsets: what set() sends, and what an exactly-once task's transaction carries. */
   static records(
     connector: string,
     entries: ReadonlyArray<{ partition: SourcePartition; offset: SourceOffset | null }>,

@@ -1,17 +1,22 @@
-import { Admin, Consumer } from '@platformatic/kafka';
+/** Runs a SinkTask: consumer group, converters, transforms, put() and commits of what preCommit() returns (Kafka Connect's WorkerSinkTask). */
+import { Admin } from '@platformatic/kafka';
 import {
   type ConnectRecord,
   type ErrantRecordReporter,
-  Headers,
   RetriableException,
-  SinkRecord,
+  type SinkRecord,
   type SinkTask,
   type TopicPartition,
   type TopicPartitionOffset,
 } from '@tributary/api';
 import { TransformationChain } from '../connector-config.js';
 import type { ProcessingContext } from '../errors/tolerance.js';
-import { KafkaReader, type RawRecord, errorText } from '../kafka/reader.js';
+import { consumerGroupProtocol, decodeAssignment } from '../kafka/consumer-protocol.js';
+import { GroupMembership } from '../kafka/group-membership.js';
+import { KafkaReader, type RawRecord } from '../kafka/reader.js';
+import { connectHeaders, sinkRecordOf } from './sink-conversion.js';
+import { errorText } from '../util/error-text.js';
+import { sinkConsumerGroup } from '../sink-offsets.js';
 import { WorkerTask, type WorkerTaskDeps } from './worker-task.js';
 
 export interface WorkerSinkTaskDeps extends WorkerTaskDeps {
@@ -35,60 +40,75 @@ const tpKey = (topic: string, partition: number): string => `${topic}\u0000${par
  * Runs a SinkTask: consumer group connect-<connector> → converters → transforms → put() →
  * preCommit() → commit exactly the offsets preCommit returned. Records are fetched only when the
  * previous put() has returned, so a slow sink slows consumption instead of growing memory.
+ *
+ * The group is eager, as a Java sink consumer with the range assignor: when a rebalance starts,
+ * the loop finishes the batch in hand, commits and closes every partition, and only then is the
+ * member allowed to rejoin, so the members that take partitions over start where this one ended.
  */
 export class WorkerSinkTask extends WorkerTask {
-  readonly #d: WorkerSinkTaskDeps;
-  #group: Consumer | null = null;
+  readonly #sinkDeps: WorkerSinkTaskDeps;
+  #group: GroupMembership | null = null;
+  #groupStarted = false;
   #reader: KafkaReader | null = null;
+  /** The topics the group subscription holds now. */
+  #subscribed: string[] = [];
   /** Assigned partitions. */
   #assigned = new Map<string, TopicPartition>();
+  /** The last SyncGroup's partitions, until the loop takes them up. */
+  #pendingAssignment: TopicPartition[] | null = null;
+  /** Rejoins waiting for the loop to commit and give up its partitions (beforeJoin). */
+  #revokeWaiters: Array<() => void> = [];
   /** Next offset after the last record handed to put() (or skipped), per partition. */
   readonly #current = new Map<string, TopicPartitionOffset>();
   /** Last offsets committed to the group. */
   readonly #committed = new Map<string, number>();
-  #assignmentDirty = false;
   #commitRequested = false;
   #lastCommit = Date.now();
+  /** The interval commit sent to the group and not answered yet (one at a time, as commitAsync). */
+  #commitInFlight: Promise<void> | null = null;
   #seekRequests: TopicPartitionOffset[] = [];
   #timeoutMs = 0;
   readonly #pausedByTask = new Set<string>();
   readonly #topicsSeen = new Set<string>();
   /** Raw records of the batch being processed, for the errant record reporter's DLQ copy. */
   #rawByOrigin = new Map<string, RawRecord>();
-  #groupError: Error | null = null;
   #regexTimer: NodeJS.Timeout | null = null;
   #admin: Admin | null = null;
 
   constructor(deps: WorkerSinkTaskDeps) {
     super(deps);
-    this.#d = deps;
+    this.#sinkDeps = deps;
   }
 
   protected async initializeAndStart(): Promise<void> {
-    const d = this.#d;
+    const d = this.#sinkDeps;
     this.#reader = new KafkaReader({
       bootstrapServers: d.bootstrapServers,
       clientId: d.clientId,
       maxWaitMs: 500,
       autoOffsetReset: 'earliest',
+      logger: this.logger,
     });
-    this.#group = new Consumer({
+    const reader = this.#reader;
+    this.#group = new GroupMembership({
+      bootstrapServers: d.bootstrapServers,
       clientId: d.clientId,
-      bootstrapBrokers: d.bootstrapServers,
-      groupId: `connect-${d.connectorName}`,
-      autocommit: false,
-      sessionTimeout: d.sessionTimeoutMs,
-      heartbeatInterval: d.heartbeatIntervalMs,
-      rebalanceTimeout: d.rebalanceTimeoutMs,
-      retries: 5,
-      retryDelay: 300,
-    });
-    this.#group.on('consumer:group:join', () => {
-      this.#assignmentDirty = true;
-      this.wake();
-    });
-    this.#group.on('error', (err: Error) => {
-      this.#groupError = err;
+      groupId: sinkConsumerGroup(d.connectorName),
+      sessionTimeoutMs: d.sessionTimeoutMs,
+      heartbeatIntervalMs: d.heartbeatIntervalMs,
+      rebalanceTimeoutMs: d.rebalanceTimeoutMs,
+      logger: this.logger,
+      protocol: consumerGroupProtocol({
+        topics: () => this.#subscribed,
+        generation: () => this.#group?.generation ?? -1,
+        partitionCounts: async (topics) =>
+          new Map(await Promise.all(topics.map(async (t) => [t, await reader.partitionsFor(t)] as [string, number]))),
+      }),
+      beforeJoin: () => this.#beforeJoin(),
+      onAssigned: async (assignment) => {
+        this.#pendingAssignment = decodeAssignment(assignment);
+        this.wake();
+      },
     });
     const reporter: ErrantRecordReporter = {
       report: async (record, error) => {
@@ -129,13 +149,13 @@ export class WorkerSinkTask extends WorkerTask {
     });
     await d.task.start(d.taskConfig);
     await this.#subscribe();
-    if (d.topicsRegex || d.topics.some((t) => !this.#group!.topics.current.includes(t))) {
+    if (d.topicsRegex || d.topics.some((t) => !this.#subscribed.includes(t))) {
       this.#regexTimer = setInterval(
         () => {
           void this.#subscribe()
             .then(() => {
               // Waiting only for named topics to appear: stop looking once they all have.
-              if (!d.topicsRegex && d.topics.every((t) => this.#group!.topics.current.includes(t)) && this.#regexTimer)
+              if (!d.topicsRegex && d.topics.every((t) => this.#subscribed.includes(t)) && this.#regexTimer)
                 clearInterval(this.#regexTimer);
             })
             .catch((e: unknown) => this.logger.warn({ err: String(e) }, 'topic subscription refresh failed'));
@@ -147,27 +167,57 @@ export class WorkerSinkTask extends WorkerTask {
   }
 
   async #subscribe(): Promise<void> {
-    const d = this.#d;
+    const d = this.#sinkDeps;
     // Only topics that exist can be subscribed; the rest are picked up when they appear.
     const existing = await this.#listTopics();
     let topics = d.topics.filter((t) => existing.includes(t));
     if (d.topicsRegex) topics = [...new Set([...topics, ...existing.filter((t) => d.topicsRegex!.test(t))])];
-    const current = new Set(this.#group!.topics.current);
+    const current = new Set(this.#subscribed);
     const changed = topics.length !== current.size || topics.some((t) => !current.has(t));
-    if (!changed && this.#group!.memberId) return;
-    for (const t of current) if (!topics.includes(t)) this.#group!.topics.untrack(t);
-    this.#group!.topics.trackAll(...topics);
-    if (topics.length === 0) return;
-    await this.#group!.joinGroup({
-      sessionTimeout: d.sessionTimeoutMs,
-      heartbeatInterval: d.heartbeatIntervalMs,
-      rebalanceTimeout: d.rebalanceTimeoutMs,
+    if (!changed) return;
+    this.#subscribed = topics;
+    // A member joins once it has a topic; a changed subscription needs a new generation.
+    if (!this.#groupStarted) {
+      if (topics.length === 0) return;
+      this.#groupStarted = true;
+      this.#group!.start();
+    } else this.#group!.requestRejoin();
+  }
+
+  /** The group is about to rebalance: hand the partitions back through the loop, which owns them. */
+  #beforeJoin(): Promise<void> | void {
+    if (this.#assigned.size === 0 && this.#pendingAssignment === null) return;
+    return new Promise<void>((resolve) => {
+      this.#revokeWaiters.push(resolve);
+      this.wake();
     });
-    this.#assignmentDirty = true;
+  }
+
+  /** As onPartitionsRevoked with the eager protocol: commit what was delivered, close every partition. */
+  async #revokeAll(): Promise<void> {
+    const waiters = this.#revokeWaiters;
+    this.#revokeWaiters = [];
+    this.#pendingAssignment = null;
+    const revoked = [...this.#assigned.values()];
+    if (revoked.length > 0) {
+      await this.#commit(true).catch((e: unknown) =>
+        this.logger.warn({ err: errorText(e) }, 'commit before revocation failed'),
+      );
+      await this.#sinkDeps.task.close(revoked);
+      this.#reader!.unassign(revoked);
+      this.#assigned.clear();
+      this.#current.clear();
+      this.#committed.clear();
+      this.logger.info({ revoked: revoked.length }, 'partitions revoked for a rebalance');
+    }
+    for (const w of waiters) w();
   }
 
   async #listTopics(): Promise<string[]> {
-    this.#admin ??= new Admin({ clientId: `${this.#d.clientId}-admin`, bootstrapBrokers: this.#d.bootstrapServers });
+    this.#admin ??= new Admin({
+      clientId: `${this.#sinkDeps.clientId}-admin`,
+      bootstrapBrokers: this.#sinkDeps.bootstrapServers,
+    });
     return (await this.#admin.listTopics({ includeInternals: false })).filter((t) => !t.startsWith('__'));
   }
 
@@ -177,17 +227,15 @@ export class WorkerSinkTask extends WorkerTask {
 
   /** Brings the reader in line with the group's assignment: close revoked, open assigned. */
   async #reconcileAssignment(): Promise<void> {
-    this.#assignmentDirty = false;
     const next = new Map<string, TopicPartition>();
-    for (const a of this.#group!.assignments ?? [])
-      for (const p of a.partitions) next.set(tpKey(a.topic, p), { topic: a.topic, partition: p });
+    for (const tp of this.#pendingAssignment ?? []) next.set(tpKey(tp.topic, tp.partition), tp);
     const revoked = [...this.#assigned].filter(([k]) => !next.has(k)).map(([, v]) => v);
     const added = [...next].filter(([k]) => !this.#assigned.has(k)).map(([, v]) => v);
     if (revoked.length > 0) {
       await this.#commit(true).catch((e: unknown) =>
         this.logger.warn({ err: errorText(e) }, 'commit before revocation failed'),
       );
-      await this.#d.task.close(revoked);
+      await this.#sinkDeps.task.close(revoked);
       this.#reader!.unassign(revoked);
       for (const tp of revoked) {
         const k = tpKey(tp.topic, tp.partition);
@@ -197,28 +245,33 @@ export class WorkerSinkTask extends WorkerTask {
       }
     }
     if (added.length > 0) {
-      const byTopic = new Map<string, number[]>();
-      for (const tp of added) byTopic.set(tp.topic, [...(byTopic.get(tp.topic) ?? []), tp.partition]);
-      const committed = await this.#group!.listCommittedOffsets({
-        topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
-      });
+      let committed: Map<string, Map<number, number>>;
+      try {
+        committed = await this.#group!.committedOffsets(added);
+      } catch (err) {
+        // Taken up again on the next turn of the loop (the coordinator moved or is reconnecting).
+        this.logger.warn({ err: errorText(err) }, 'reading committed offsets failed; retrying');
+        await new Promise((r) => setTimeout(r, 200));
+        return;
+      }
       const assign: Array<{ topic: string; partition: number; offset: number | 'earliest' }> = [];
       for (const tp of added) {
-        const off = committed.get(tp.topic)?.[tp.partition];
-        const start = off !== undefined && off >= 0n ? Number(off) : 'earliest';
+        const off = committed.get(tp.topic)?.get(tp.partition);
+        const start = off ?? 'earliest';
         assign.push({ ...tp, offset: start });
         if (typeof start === 'number') this.#committed.set(tpKey(tp.topic, tp.partition), start);
         this.#assigned.set(tpKey(tp.topic, tp.partition), tp);
       }
       this.#reader!.assign(assign);
-      await this.#d.task.open(added);
+      await this.#sinkDeps.task.open(added);
       for (const tp of added) {
         if (!this.#topicsSeen.has(tp.topic)) {
           this.#topicsSeen.add(tp.topic);
-          this.#d.onTopicUsed(tp.topic);
+          this.#sinkDeps.onTopicUsed(tp.topic);
         }
       }
     }
+    this.#pendingAssignment = null;
     if (revoked.length > 0 || added.length > 0) {
       this.logger.info(
         { assigned: added.length, revoked: revoked.length, total: this.#assigned.size },
@@ -229,20 +282,18 @@ export class WorkerSinkTask extends WorkerTask {
 
   protected async execute(): Promise<void> {
     while (!this.stopping) {
-      if (this.#groupError) {
-        const e = this.#groupError;
-        this.#groupError = null;
-        this.logger.warn({ err: errorText(e) }, 'consumer group error; rejoining');
-        await this.#subscribe().catch(() => undefined);
-      }
-      if (this.#assignmentDirty) await this.#reconcileAssignment();
+      if (this.#revokeWaiters.length > 0) await this.#revokeAll();
+      if (this.#pendingAssignment !== null) await this.#reconcileAssignment();
       this.#applySeeks();
       if (this.paused) {
-        // Stay in the group (heartbeats continue) but fetch nothing.
-        await this.awaitUnpaused();
+        // Stay in the group (heartbeats go on, rebalances are answered) but fetch nothing.
+        await this.sleepUntilWoken(1000);
         continue;
       }
-      if (this.#commitRequested || Date.now() - this.#lastCommit >= this.#d.offsetFlushIntervalMs)
+      if (
+        !this.#commitInFlight &&
+        (this.#commitRequested || Date.now() - this.#lastCommit >= this.#sinkDeps.offsetFlushIntervalMs)
+      )
         await this.#commit(false);
       const raw = await this.#reader!.poll(500);
       if (this.stopping) continue;
@@ -253,8 +304,8 @@ export class WorkerSinkTask extends WorkerTask {
         if (this.#assigned.size > 0 && !this.paused) await this.#deliver([]);
         continue;
       }
-      for (let i = 0; i < raw.length && !this.stopping; i += this.#d.maxPollRecords) {
-        await this.#deliver(raw.slice(i, i + this.#d.maxPollRecords));
+      for (let i = 0; i < raw.length && !this.stopping; i += this.#sinkDeps.maxPollRecords) {
+        await this.#deliver(raw.slice(i, i + this.#sinkDeps.maxPollRecords));
       }
     }
     await this.#commit(true).catch((e: unknown) =>
@@ -290,7 +341,7 @@ export class WorkerSinkTask extends WorkerTask {
     }
     for (;;) {
       try {
-        await this.#d.task.put(records);
+        await this.watch('put', () => this.#sinkDeps.task.put(records));
         break;
       } catch (err) {
         if (err instanceof RetriableException && !this.stopping) {
@@ -307,6 +358,7 @@ export class WorkerSinkTask extends WorkerTask {
       }
     }
     this.counters.recordsPut += records.length;
+
     for (const r of raw) {
       const k = tpKey(r.topic, r.partition);
       if (this.#assigned.has(k)) this.#current.set(k, { topic: r.topic, partition: r.partition, offset: r.offset + 1 });
@@ -316,25 +368,10 @@ export class WorkerSinkTask extends WorkerTask {
 
   #convertAndTransformFast(r: RawRecord): SinkRecord | null {
     const c = this.deps.converters;
-    const headers = new Headers();
-    for (const [k, v] of r.headers) {
-      const sv = c.header.toConnectHeader(r.topic, k, v);
-      headers.add(k, sv.value, sv.schema);
-    }
+    const headers = connectHeaders(c, r);
     const key = c.key.toConnectData(r.topic, headers, r.key);
     const value = c.value.toConnectData(r.topic, headers, r.value);
-    let record: ConnectRecord | null = new SinkRecord({
-      topic: r.topic,
-      kafkaPartition: r.partition,
-      kafkaOffset: r.offset,
-      keySchema: key.schema,
-      key: key.value,
-      valueSchema: value.schema,
-      value: value.value,
-      timestamp: r.timestamp >= 0 ? r.timestamp : null,
-      timestampType: r.timestamp >= 0 ? 'CreateTime' : 'NoTimestampType',
-      headers,
-    });
+    let record: ConnectRecord | null = sinkRecordOf(r, headers, key, value);
     for (const stage of this.deps.transforms.stages) {
       record = TransformationChain.applyStage(stage, record);
       if (!record) return null;
@@ -346,19 +383,7 @@ export class WorkerSinkTask extends WorkerTask {
     const tol = this.deps.tolerance;
     const c = this.deps.converters;
     const ctx: Omit<ProcessingContext, 'stage' | 'className' | 'error' | 'attempts'> = { consumed: r };
-    const headers = await tol.execute(
-      'HEADER_CONVERTER',
-      c.headerClass,
-      () => {
-        const h = new Headers();
-        for (const [k, v] of r.headers) {
-          const sv = c.header.toConnectHeader(r.topic, k, v);
-          h.add(k, sv.value, sv.schema);
-        }
-        return h;
-      },
-      ctx,
-    );
+    const headers = await tol.execute('HEADER_CONVERTER', c.headerClass, () => connectHeaders(c, r), ctx);
     if (!headers.ok) return null;
     const key = await tol.execute(
       'KEY_CONVERTER',
@@ -374,18 +399,7 @@ export class WorkerSinkTask extends WorkerTask {
       ctx,
     );
     if (!value.ok) return null;
-    let record: ConnectRecord | null = new SinkRecord({
-      topic: r.topic,
-      kafkaPartition: r.partition,
-      kafkaOffset: r.offset,
-      keySchema: key.value.schema,
-      key: key.value.value,
-      valueSchema: value.value.schema,
-      value: value.value.value,
-      timestamp: r.timestamp >= 0 ? r.timestamp : null,
-      timestampType: r.timestamp >= 0 ? 'CreateTime' : 'NoTimestampType',
-      headers: headers.value,
-    });
+    let record: ConnectRecord | null = sinkRecordOf(r, headers.value, key.value, value.value);
     for (const stage of this.deps.transforms.stages) {
       const out = await tol.execute(
         'TRANSFORMATION',
@@ -407,7 +421,7 @@ export class WorkerSinkTask extends WorkerTask {
     if (current.length === 0 && !closing) return;
     let toCommit: readonly TopicPartitionOffset[];
     try {
-      toCommit = await this.#d.task.preCommit(current);
+      toCommit = await this.#sinkDeps.task.preCommit(current);
     } catch (err) {
       this.counters.offsetCommitFailures++;
       this.logger.error({ err: String(err) }, 'preCommit failed; rewinding to the last committed offsets');
@@ -422,17 +436,28 @@ export class WorkerSinkTask extends WorkerTask {
       return this.#assigned.has(k) && this.#committed.get(k) !== o.offset;
     });
     if (changed.length === 0) return;
+    // As WorkerSinkTask: the interval commit is asynchronous (commitAsync), so a group that is slow to
+    // answer — a rebalance waiting for dead members — never stops the loop from polling; commits on
+    // revocation and close are waited for (commitSync).
+    if (closing) {
+      // After the one in flight, so an older commit never lands last.
+      await this.#commitInFlight;
+      await this.#sendCommit(changed);
+      return;
+    }
+    this.#commitInFlight = this.#sendCommit(changed).finally(() => {
+      this.#commitInFlight = null;
+    });
+  }
+
+  async #sendCommit(changed: readonly TopicPartitionOffset[]): Promise<void> {
     const start = Date.now();
     try {
-      await this.#group!.commit({
-        offsets: changed.map((o) => ({
-          topic: o.topic,
-          partition: o.partition,
-          offset: BigInt(o.offset),
-          leaderEpoch: -1,
-        })),
-      });
-      for (const o of changed) this.#committed.set(tpKey(o.topic, o.partition), o.offset);
+      await this.#group!.commitOffsets(changed);
+      for (const o of changed) {
+        const k = tpKey(o.topic, o.partition);
+        if (this.#assigned.has(k)) this.#committed.set(k, o.offset);
+      }
       this.counters.offsetCommits++;
       this.counters.lastOffsetCommitMs = Date.now() - start;
     } catch (err) {
@@ -459,17 +484,20 @@ export class WorkerSinkTask extends WorkerTask {
   protected async close(): Promise<void> {
     if (this.#regexTimer) clearInterval(this.#regexTimer);
     try {
-      if (this.#assigned.size > 0) await this.#d.task.close([...this.#assigned.values()]);
+      if (this.#assigned.size > 0) await this.#sinkDeps.task.close([...this.#assigned.values()]);
     } catch (e) {
       this.logger.warn({ err: String(e) }, 'SinkTask.close() failed');
     }
     try {
-      await this.#d.task.stop();
+      await this.#sinkDeps.task.stop();
     } catch (e) {
       this.logger.warn({ err: String(e) }, 'SinkTask.stop() failed');
     }
     if (this.#group) {
-      await this.#group.close().catch(() => undefined);
+      // Stopped first, so a rejoin waiting for this loop ends instead of joining again.
+      const left = this.#group.stop('sink task stopping');
+      for (const w of this.#revokeWaiters.splice(0)) w();
+      await left;
     }
     await this.#reader?.close();
     await this.#admin?.close().catch(() => undefined);

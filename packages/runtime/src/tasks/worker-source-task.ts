@@ -1,4 +1,5 @@
-import { Producer } from '@platformatic/kafka';
+/** Runs a SourceTask: poll(), transforms, converters, the producer and offset commits, exactly-once optional (Kafka Connect's WorkerSourceTask). */
+import type { Producer } from '@platformatic/kafka';
 import type {
   OffsetStorageReader,
   RecordMetadata,
@@ -9,9 +10,11 @@ import type {
   ConnectRecord,
 } from '@tributary/api';
 import { TransformationChain } from '../connector-config.js';
-import { murmur2 } from '../kafka/murmur2.js';
-import { errorText } from '../kafka/reader.js';
-import type { OffsetBackingStore } from '../storage/offset-store.js';
+import { createProducer, javaPartition } from '../kafka/producer.js';
+import { errorText } from '../util/error-text.js';
+import { canonical, KafkaOffsetBackingStore, type OffsetBackingStore } from '../storage/offset-store.js';
+import { type SubmittedRecord, SubmittedRecords } from './submitted-records.js';
+import type { TopicCreation } from './topic-creation.js';
 import { WorkerTask, type WorkerTaskDeps, toBuffer } from './worker-task.js';
 
 export interface WorkerSourceTaskDeps extends WorkerTaskDeps {
@@ -24,12 +27,17 @@ export interface WorkerSourceTaskDeps extends WorkerTaskDeps {
   offsetFlushIntervalMs: number;
   offsetFlushTimeoutMs: number;
   maxBufferedRecords: number;
+  /** Bytes of converted records that may wait for acknowledgement (producer.buffer.memory). */
+  maxBufferedBytes: number;
   /** Called for each topic the task writes to for the first time (active topics, KIP-558). */
   onTopicUsed: (topic: string) => void;
   /** Creates topics that do not exist yet (topic.creation.*); resolves when they exist. */
-  ensureTopic: (topic: string) => Promise<void>;
+  /** Creates a topic the task writes to first, with its topic.creation group's settings; null leaves it to the broker. */
+  topicCreation: TopicCreation | null;
   /** Exactly-once source (KIP-618): records and offsets go to Kafka in one transaction. */
   exactlyOnce: ExactlyOnceOptions | null;
+  /** How long a send is retried before the task fails (the Java producer's delivery.timeout.ms; default 120 s). */
+  deliveryTimeoutMs?: number;
 }
 
 export interface ExactlyOnceOptions {
@@ -42,81 +50,19 @@ export interface ExactlyOnceOptions {
   onCommitted: (entries: Array<{ partition: SourcePartition; offset: SourceOffset }>) => void;
 }
 
-/** One submitted record and whether Kafka has acknowledged it. */
-interface Submitted {
-  record: SourceRecord;
-  partitionKey: string | null;
-  acked: boolean;
-}
-
 /**
- * Tracks, per source partition, records in submission order so that the committable offset is
- * the offset of the latest record before which everything has been acknowledged (Kafka
- * Connect's SubmittedRecords). Out-of-order acks never commit past an unacknowledged record.
+ * Every read first reads the offset topic to its end, as Kafka Connect's KafkaOffsetBackingStore.get does: a
+ * task that moved here in a rebalance must see the offsets its previous worker flushed while stopping it,
+ * not whatever this worker's tail of the topic had reached (an older offset re-delivers records).
  */
-class SubmittedRecords {
-  readonly #byPartition = new Map<string, { partition: SourcePartition; queue: Submitted[] }>();
-  #pending = 0;
-
-  get pending(): number {
-    return this.#pending;
-  }
-
-  submit(record: SourceRecord): Submitted {
-    const partitionKey = record.sourcePartition ? stableKey(record.sourcePartition) : null;
-    const s: Submitted = { record, partitionKey, acked: false };
-    this.#pending++;
-    if (partitionKey !== null && record.sourcePartition) {
-      let e = this.#byPartition.get(partitionKey);
-      if (!e) {
-        e = { partition: record.sourcePartition, queue: [] };
-        this.#byPartition.set(partitionKey, e);
-      }
-      e.queue.push(s);
-    }
-    return s;
-  }
-
-  ack(s: Submitted): void {
-    if (s.acked) return;
-    s.acked = true;
-    this.#pending--;
-  }
-
-  /** Removes acknowledged prefixes and returns the offsets they reach. */
-  committable(): Array<{ partition: SourcePartition; offset: SourceOffset }> {
-    const out: Array<{ partition: SourcePartition; offset: SourceOffset }> = [];
-    for (const [k, e] of this.#byPartition) {
-      let last: SourceOffset | null = null;
-      let i = 0;
-      while (i < e.queue.length && e.queue[i]!.acked) {
-        last = e.queue[i]!.record.sourceOffset ?? last;
-        i++;
-      }
-      if (i > 0) e.queue.splice(0, i);
-      if (last) out.push({ partition: e.partition, offset: last });
-      if (e.queue.length === 0) this.#byPartition.delete(k);
-    }
-    return out;
-  }
-}
-
-function stableKey(v: unknown): string {
-  if (v === null || typeof v !== 'object') return JSON.stringify(v);
-  if (Array.isArray(v)) return `[${v.map(stableKey).join(',')}]`;
-  const o = v as Record<string, unknown>;
-  return `{${Object.keys(o)
-    .sort()
-    .map((k) => `${JSON.stringify(k)}:${stableKey(o[k])}`)
-    .join(',')}}`;
-}
-
 export function offsetStorageReader(store: OffsetBackingStore, connector: string): OffsetStorageReader {
   return {
     async offset(partition) {
+      await store.refresh();
       return store.get(connector, partition);
     },
     async offsets(partitions) {
+      await store.refresh();
       return partitions.map((partition) => ({ partition, offset: store.get(connector, partition) }));
     },
   };
@@ -156,7 +102,7 @@ function chunkByBytes<T extends { msg: OutMessage }>(batch: readonly T[], maxByt
   return out;
 }
 
-type PreparedBatch = Array<{ msg: OutMessage; sub: Submitted; record: SourceRecord }>;
+type PreparedBatch = Array<{ msg: OutMessage; sub: SubmittedRecord; record: SourceRecord }>;
 
 interface OutMessage {
   topic: string;
@@ -170,11 +116,11 @@ interface OutMessage {
 /**
  * Runs a SourceTask: poll → transforms → converters → idempotent producer (acks=all). Offsets of
  * acknowledged records are committed every offset.flush.interval.ms and on stop, then the task's
- * commit() is called. At most maxBufferedRecords are unacknowledged at once, so a slow broker
- * slows poll() instead of growing memory.
+ * commit() is called. At most maxBufferedRecords records and maxBufferedBytes bytes are
+ * unacknowledged at once, so a slow broker slows poll() instead of growing memory.
  */
 export class WorkerSourceTask extends WorkerTask {
-  readonly #d: WorkerSourceTaskDeps;
+  readonly #sourceDeps: WorkerSourceTaskDeps;
   #producer: Producer | null = null;
   readonly #submitted = new SubmittedRecords();
   #inFlight: Promise<void> | null = null;
@@ -191,14 +137,14 @@ export class WorkerSourceTask extends WorkerTask {
 
   constructor(deps: WorkerSourceTaskDeps) {
     super(deps);
-    this.#d = deps;
+    this.#sourceDeps = deps;
   }
 
   protected async initializeAndStart(): Promise<void> {
-    const eos = this.#d.exactlyOnce;
-    this.#producer = new Producer({
-      clientId: this.#d.clientId,
-      bootstrapBrokers: this.#d.bootstrapServers,
+    const eos = this.#sourceDeps.exactlyOnce;
+    this.#producer = createProducer({
+      clientId: this.#sourceDeps.clientId,
+      bootstrapBrokers: this.#sourceDeps.bootstrapServers,
       idempotent: true,
       acks: -1,
       retries: 10,
@@ -208,10 +154,10 @@ export class WorkerSourceTask extends WorkerTask {
       // and fences its predecessor; the client's default (0/0) is refused once the id has a history.
       ...(eos ? { transactionalId: eos.transactionalId, producerId: -1n, producerEpoch: -1 } : {}),
     });
-    const task = this.#d.task;
+    const task = this.#sourceDeps.task;
     task.initialize({
-      configs: () => this.#d.taskConfig,
-      offsetStorageReader: offsetStorageReader(this.#d.offsetStore, this.#d.connectorName),
+      configs: () => this.#sourceDeps.taskConfig,
+      offsetStorageReader: offsetStorageReader(this.#sourceDeps.offsetStore, this.#sourceDeps.connectorName),
       transactionContext:
         eos?.boundary === 'connector'
           ? {
@@ -225,25 +171,25 @@ export class WorkerSourceTask extends WorkerTask {
           : null,
       logger: this.logger,
     });
-    await task.start(this.#d.taskConfig);
+    await task.start(this.#sourceDeps.taskConfig);
     // With exactly-once, offsets are written inside each transaction, never by the timer.
     if (eos) return;
     this.#flushTimer = setInterval(() => {
       void this.commitOffsets().catch(() => undefined);
-    }, this.#d.offsetFlushIntervalMs);
+    }, this.#sourceDeps.offsetFlushIntervalMs);
     this.#flushTimer.unref();
   }
 
   protected onStopRequested(): void {
     // SourceTask.stop() is how a blocked poll() learns to return (Kafka Connect calls it from another thread).
-    void Promise.resolve(this.#d.task.stop()).catch((e: unknown) =>
+    void Promise.resolve(this.#sourceDeps.task.stop()).catch((e: unknown) =>
       this.logger.warn({ err: String(e) }, 'SourceTask.stop() failed'),
     );
   }
 
   protected async execute(): Promise<void> {
-    if (this.#d.exactlyOnce) return this.#executeTransactional(this.#d.exactlyOnce);
-    const task = this.#d.task;
+    if (this.#sourceDeps.exactlyOnce) return this.#executeTransactional(this.#sourceDeps.exactlyOnce);
+    const task = this.#sourceDeps.task;
     // Batches prepared while the previous send is in flight: they go out together as soon as it
     // completes, so a fast source sends few large requests (as the Java producer's linger does)
     // while a slow one still sends each poll at once. One request in flight keeps the order.
@@ -263,12 +209,15 @@ export class WorkerSourceTask extends WorkerTask {
         await this.awaitUnpaused();
         continue;
       }
-      if (this.#submitted.pending >= this.#d.maxBufferedRecords) {
+      if (
+        this.#submitted.pending >= this.#sourceDeps.maxBufferedRecords ||
+        this.#submitted.pendingBytes >= this.#sourceDeps.maxBufferedBytes
+      ) {
         await flush();
         await this.#inFlight;
         continue;
       }
-      const records = await task.poll();
+      const records = await this.watch('poll', () => task.poll());
       if (records && records.length > 0) {
         this.counters.pollBatches++;
         this.counters.recordsPolled += records.length;
@@ -287,11 +236,11 @@ export class WorkerSourceTask extends WorkerTask {
 
   async #prepare(
     records: SourceRecord[],
-  ): Promise<Array<{ msg: OutMessage; sub: ReturnType<SubmittedRecords['submit']>; record: SourceRecord }>> {
-    const out: Array<{ msg: OutMessage; sub: ReturnType<SubmittedRecords['submit']>; record: SourceRecord }> = [];
+  ): Promise<Array<{ msg: OutMessage; sub: SubmittedRecord; record: SourceRecord }>> {
+    const out: Array<{ msg: OutMessage; sub: SubmittedRecord; record: SourceRecord }> = [];
     const tol = this.deps.tolerance;
     for (const original of records) {
-      const sub = this.#submitted.submit(original);
+      const sub = this.#submitted.submit(original.sourcePartition ?? null, original.sourceOffset ?? null);
       const ctx = {
         sourceRecord: {
           topic: original.topic,
@@ -315,7 +264,7 @@ export class WorkerSourceTask extends WorkerTask {
       if (!record) {
         // Filtered or skipped: nothing to wait for; its offset still counts as processed.
         this.#submitted.ack(sub);
-        await this.#d.task.commitRecord(original, null);
+        await this.#sourceDeps.task.commitRecord(original, null);
         continue;
       }
       const rec = record;
@@ -354,6 +303,9 @@ export class WorkerSourceTask extends WorkerTask {
         continue;
       }
       const keyBuf = toBuffer(key.value);
+      let bytes = (keyBuf?.length ?? 0) + (value.value?.byteLength ?? 0);
+      for (const [k, v] of headers.value) bytes += k.length + v.length;
+      this.#submitted.setBytes(sub, bytes);
       const cached = this.#partitionCounts.get(rec.topic);
       const partition =
         rec.kafkaPartition ??
@@ -380,7 +332,7 @@ export class WorkerSourceTask extends WorkerTask {
   async #partitionFor(topic: string, key: Buffer | undefined): Promise<number> {
     let count = this.#partitionCounts.get(topic);
     if (count === undefined) {
-      if (!this.#topicsUsed.has(topic)) await this.#d.ensureTopic(topic);
+      if (!this.#topicsUsed.has(topic)) await this.#sourceDeps.topicCreation?.ensure(topic);
       count = await this.#partitionCount(topic);
       this.#partitionCounts.set(topic, count);
     }
@@ -388,7 +340,7 @@ export class WorkerSourceTask extends WorkerTask {
   }
 
   #partitionOf(topic: string, key: Buffer | undefined, count: number): number {
-    if (key) return (murmur2(key) & 0x7fffffff) % count;
+    if (key) return javaPartition(key, count);
     const next = ((this.#roundRobin.get(topic) ?? -1) + 1) % count;
     this.#roundRobin.set(topic, next);
     return next;
@@ -419,7 +371,7 @@ export class WorkerSourceTask extends WorkerTask {
     for (const b of batch) {
       if (!this.#topicsUsed.has(b.msg.topic)) {
         this.#topicsUsed.add(b.msg.topic);
-        this.#d.onTopicUsed(b.msg.topic);
+        this.#sourceDeps.onTopicUsed(b.msg.topic);
       }
     }
     try {
@@ -441,7 +393,7 @@ export class WorkerSourceTask extends WorkerTask {
             offset: (base.get(k) ?? -1) + idx,
             timestamp: b.msg.timestamp !== undefined ? Number(b.msg.timestamp) : now,
           };
-          const done = this.#d.task.commitRecord(b.record, meta);
+          const done = this.#sourceDeps.task.commitRecord(b.record, meta);
           if (done instanceof Promise) await done;
         }
         this.counters.recordsWritten += chunk.length;
@@ -461,24 +413,25 @@ export class WorkerSourceTask extends WorkerTask {
    * zombie instance of this task.
    */
   async #executeTransactional(eos: ExactlyOnceOptions): Promise<void> {
-    const task = this.#d.task;
+    const task = this.#sourceDeps.task;
     type Tx = Awaited<ReturnType<Producer['beginTransaction']>>;
     let tx: Tx | null = null;
     let txStarted = 0;
-    let pending: Array<{ msg: OutMessage; sub: ReturnType<SubmittedRecords['submit']>; record: SourceRecord }> = [];
+    let pending: Array<{ msg: OutMessage; sub: SubmittedRecord; record: SourceRecord }> = [];
     const offsetsInTx = new Map<string, { partition: SourcePartition; offset: SourceOffset }>();
     const commit = async (): Promise<void> => {
       if (!tx) return;
-      const offsetRecords = [...offsetsInTx.values()].map((o) => {
-        const key = Buffer.from(JSON.stringify([this.#d.connectorName, o.partition]));
-        return {
-          topic: eos.offsetTopic,
-          partition: (murmur2(key) & 0x7fffffff) % eos.offsetPartitions,
-          key,
-          value: Buffer.from(JSON.stringify(o.offset)),
-          headers: new Map<Buffer, Buffer>(),
-        };
-      });
+      // The offset store's own record format, so a transaction's offsets read back as the timer's do.
+      const offsetRecords = KafkaOffsetBackingStore.records(this.#sourceDeps.connectorName, [
+        ...offsetsInTx.values(),
+      ]).map((r) => ({
+        topic: eos.offsetTopic,
+        partition: javaPartition(r.key, eos.offsetPartitions),
+        key: r.key,
+        // Never a tombstone here: a transaction carries the offsets of records it sent.
+        ...(r.value ? { value: r.value } : {}),
+        headers: new Map<Buffer, Buffer>(),
+      }));
       if (offsetRecords.length > 0) await tx.send({ messages: offsetRecords });
       await tx.commit();
       const committed = [...offsetsInTx.values()];
@@ -519,7 +472,7 @@ export class WorkerSourceTask extends WorkerTask {
           await this.awaitUnpaused();
           continue;
         }
-        const records = await task.poll();
+        const records = await this.watch('poll', () => task.poll());
         if (records && records.length > 0) {
           this.counters.pollBatches++;
           this.counters.recordsPolled += records.length;
@@ -532,7 +485,7 @@ export class WorkerSourceTask extends WorkerTask {
             for (const b of batch) {
               if (!this.#topicsUsed.has(b.msg.topic)) {
                 this.#topicsUsed.add(b.msg.topic);
-                this.#d.onTopicUsed(b.msg.topic);
+                this.#sourceDeps.onTopicUsed(b.msg.topic);
               }
             }
             for (const chunk of chunkByBytes(batch, MAX_REQUEST_BYTES))
@@ -541,7 +494,7 @@ export class WorkerSourceTask extends WorkerTask {
           }
           for (const r of records) {
             if (r.sourcePartition && r.sourceOffset)
-              offsetsInTx.set(stableKey(r.sourcePartition), { partition: r.sourcePartition, offset: r.sourceOffset });
+              offsetsInTx.set(canonical(r.sourcePartition), { partition: r.sourcePartition, offset: r.sourceOffset });
           }
         }
         const request = this.#txRequest;
@@ -594,7 +547,7 @@ export class WorkerSourceTask extends WorkerTask {
    * errors that clear by themselves: a topic created a moment ago, a leader moving, a broker restart.
    */
   async #sendWithRetry(messages: OutMessage[]): Promise<Awaited<ReturnType<Producer['send']>>> {
-    const deadline = Date.now() + 120_000;
+    const deadline = Date.now() + (this.#sourceDeps.deliveryTimeoutMs ?? 120_000);
     let delay = 100;
     for (;;) {
       try {
@@ -617,14 +570,14 @@ export class WorkerSourceTask extends WorkerTask {
   async commitOffsets(): Promise<void> {
     if (this.#committing) return this.#committing;
     this.#committing = (async () => {
-      for (const o of this.#submitted.committable()) this.#toCommit.set(stableKey(o.partition), o);
+      for (const o of this.#submitted.committable()) this.#toCommit.set(canonical(o.partition), o);
       if (this.#toCommit.size === 0) return;
       const offsets = [...this.#toCommit.values()];
       const start = Date.now();
       try {
-        await this.#d.offsetStore.set(this.#d.connectorName, offsets);
+        await this.#sourceDeps.offsetStore.set(this.#sourceDeps.connectorName, offsets);
         for (const o of offsets)
-          if (this.#toCommit.get(stableKey(o.partition)) === o) this.#toCommit.delete(stableKey(o.partition));
+          if (this.#toCommit.get(canonical(o.partition)) === o) this.#toCommit.delete(canonical(o.partition));
         this.counters.offsetCommits++;
         this.counters.lastOffsetCommitMs = Date.now() - start;
       } catch (err) {
@@ -636,7 +589,7 @@ export class WorkerSourceTask extends WorkerTask {
         return;
       }
       try {
-        await this.#d.task.commit();
+        await this.#sourceDeps.task.commit();
       } catch (err) {
         this.logger.warn({ err: String(err) }, 'SourceTask.commit() failed');
       }

@@ -1,3 +1,4 @@
+/** The life cycle shared by source and sink task runners: start, pause, failure, stop and the stuck-task watchdog (Kafka Connect's WorkerTask). */
 import type { Converter, HeaderConverter, Headers, Logger } from '@tributary/api';
 import type { TransformationChain } from '../connector-config.js';
 import type { RetryWithToleranceOperator } from '../errors/tolerance.js';
@@ -78,12 +79,32 @@ export abstract class WorkerTask {
   #failed: Error | null = null;
   #done: Promise<void> | null = null;
   #wake: (() => void) | null = null;
+  #call: { call: 'poll' | 'put'; since: number } | null = null;
+  /** task.watchdog.timeout.ms of the connector; 0 is off. */
+  readonly watchdogTimeoutMs: number;
 
   constructor(deps: WorkerTaskDeps) {
     this.deps = deps;
     this.id = deps.id;
     this.logger = deps.logger;
     this.#targetState = deps.initialState;
+    const t = Number(deps.connectorConfig['task.watchdog.timeout.ms'] ?? 300_000);
+    this.watchdogTimeoutMs = Number.isFinite(t) && t > 0 ? t : 0;
+  }
+
+  /** The plugin call in progress (poll or put) and since when, for the stuck-task watchdog. */
+  get currentCall(): { call: 'poll' | 'put'; since: number } | null {
+    return this.#call;
+  }
+
+  /** Runs the plugin's poll() or put(), so the watchdog sees how long it has not returned. */
+  protected async watch<T>(call: 'poll' | 'put', fn: () => T | Promise<T>): Promise<T> {
+    this.#call = { call, since: Date.now() };
+    try {
+      return await fn();
+    } finally {
+      this.#call = null;
+    }
   }
 
   get stopping(): boolean {
@@ -151,6 +172,14 @@ export abstract class WorkerTask {
         setTimeout(resolve, 1000).unref();
       });
     }
+  }
+
+  /** Parks until wake() (a state change, stop, or the subclass's own reason) or `ms` passed. */
+  protected async sleepUntilWoken(ms: number): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.#wake = resolve;
+      setTimeout(resolve, ms).unref();
+    });
   }
 
   protected wake(): void {

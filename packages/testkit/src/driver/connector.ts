@@ -1,3 +1,4 @@
+/** Test drivers for whole source and sink connectors without a worker: start with a config, get task configs, start their tasks. */
 import {
   ConfigException,
   type ConfigValueInfo,

@@ -1,3 +1,4 @@
+/** ConnectorTestDriver, the entry point for unit-testing connectors and tasks without Kafka or a worker. */
 import type { SinkConnector, SinkTask, SourceConnector, SourceTask } from '@tributary/api';
 import {
   type ConnectorDriverOptions,

@@ -1,3 +1,4 @@
+/** The connector test driver's public exports: drivers, records factory, offset store and collecting logger. */
 export { ConnectorTestDriver } from './driver.js';
 export {
   type ConnectorDriverOptions,

@@ -1,3 +1,4 @@
+/** A Logger that keeps every line in memory, so a test can assert on what a connector logged. */
 import type { LogFn, Logger } from '@tributary/api';
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';

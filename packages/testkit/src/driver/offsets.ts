@@ -1,22 +1,12 @@
-import type { OffsetStorageReader, SourceOffset, SourcePartition } from '@tributary/api';
+/** An in-memory committed source offset store, the OffsetStorageReader a source task under test reads. */
+import { type OffsetStorageReader, type SourceOffset, type SourcePartition, sourcePartitionKey } from '@tributary/api';
 
 /**
  * A canonical string for a source partition: the same map with keys in another order gives the
  * same key, as the runtime's offset store treats them (it keys the offset topic by JSON content).
  */
 export function partitionKey(partition: SourcePartition): string {
-  return canonical(partition);
-}
-
-function canonical(v: unknown): string {
-  if (typeof v === 'bigint') return v.toString();
-  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  const o = v as Record<string, unknown>;
-  return `{${Object.keys(o)
-    .sort()
-    .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`)
-    .join(',')}}`;
+  return sourcePartitionKey(partition);
 }
 
 /** One committed source offset. */

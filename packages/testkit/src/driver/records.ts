@@ -1,3 +1,4 @@
+/** A SinkRecord factory numbering records per topic partition as a consumer would, for feeding sink tasks in tests. */
 import { Headers, type Schema, SinkRecord, type TimestampType } from '@tributary/api';
 
 /** The parts of a SinkRecord a test usually sets; everything else gets a sensible value. */

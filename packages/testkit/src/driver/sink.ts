@@ -1,3 +1,4 @@
+/** Runs one SinkTask as a worker would, minus Kafka: put(), preCommit() offsets, open()/close() and what it asked of its context. */
 import {
   type ErrantRecordReporter,
   type SinkRecord,

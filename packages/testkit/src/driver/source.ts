@@ -1,3 +1,4 @@
+/** Runs one SourceTask as a worker would, minus Kafka: poll() until a count or condition, simulated commits and offsets. */
 import {
   type RecordMetadata,
   type SourceRecord,

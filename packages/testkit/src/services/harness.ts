@@ -1,3 +1,4 @@
+/** The local service harness: brings Kafka, S3Proxy, Postgres and Redis up or down, with test-run sessions and environment overrides. */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';

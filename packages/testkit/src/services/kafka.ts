@@ -1,3 +1,4 @@
+/** The harness's single-node KRaft Kafka broker: jars, storage format, server.properties, start, stop and health check. */
 import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -58,7 +59,8 @@ export function kafkaFiles(paths: HarnessPaths): KafkaFiles {
   };
 }
 
-function serverProperties(dataDir: string, port: number, controllerPort: number): string {
+/** The single-node KRaft broker's server.properties (the harness's broker and private ones). */
+export function serverProperties(dataDir: string, port: number, controllerPort: number): string {
   const props: Record<string, string | number | boolean> = {
     'process.roles': 'broker,controller',
     'node.id': 1,
@@ -86,13 +88,17 @@ function serverProperties(dataDir: string, port: number, controllerPort: number)
     'group.initial.rebalance.delay.ms': 0,
     'group.min.session.timeout.ms': 1000,
     'log.cleaner.backoff.ms': 1000,
+    // Tests write records with fixed timestamps from the past (time-based partitioners, replays);
+    // the default seven-day retention deletes them at the first retention check, five minutes after
+    // the broker starts, which shows as sinks that stop mid-drain in long runs.
+    'log.retention.ms': -1,
   };
   return `${Object.entries(props)
     .map(([k, v]) => `${k}=${v}`)
     .join('\n')}\n`;
 }
 
-const LOG4J2 = `# Written by the Tributary service harness: warnings and errors only.
+export const LOG4J2 = `# Written by the Tributary service harness: warnings and errors only.
 status = warn
 appender.stdout.type = Console
 appender.stdout.name = STDOUT
@@ -164,7 +170,7 @@ async function prepareStorage(
 }
 
 /** A Kafka cluster id: 16 random bytes, URL-safe base64 without padding (as `StorageTool random-uuid`). */
-function randomClusterId(): string {
+export function randomClusterId(): string {
   for (;;) {
     const id = randomBytes(16).toString('base64url');
     if (!id.startsWith('-')) return id;

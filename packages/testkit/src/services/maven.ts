@@ -1,3 +1,4 @@
+/** Fetches the jars a scripts/<name>/pom.xml depends on (Kafka, S3Proxy) with Maven once, and checks for Java. */
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pomProperty } from './paths.js';

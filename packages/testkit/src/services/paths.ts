@@ -1,3 +1,4 @@
+/** Where the service harness keeps things: repository root, cache and state directories, Kafka ports, and pom.xml properties. */
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';

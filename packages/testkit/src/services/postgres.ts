@@ -1,3 +1,4 @@
+/** The machine's Postgres for tests: started and set up for logical decoding, and per-suite test databases created and dropped. */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import pg from 'pg';

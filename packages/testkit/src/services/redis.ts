@@ -1,3 +1,4 @@
+/** The machine's Redis for tests: checks that it answers and starts it when it does not. */
 import { mkdirSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { run, waitFor } from './proc.js';

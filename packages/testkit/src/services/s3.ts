@@ -1,3 +1,4 @@
+/** The harness's S3Proxy, an S3-compatible store: jars, port, start, stop and health check. */
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';

@@ -1,0 +1,160 @@
+/**
+ * The AvroConverter inside a real worker: datagen → Kafka (Avro, Confluent wire format) → S3 sink
+ * writing Parquet typed from the Avro schema, with every record also read back by Confluent's
+ * deserializer; and a registry that cannot be reached while a task runs, which the task meets
+ * with errors.* (retries within errors.retry.timeout, then FAILED with a trace naming the URL).
+ */
+import type { ConnectRuntime } from '@tributary/runtime';
+import type { RunningSchemaRegistry } from '@tributary/schema-registry';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { duckQuery } from '../../connectors/s3-sink/src/testing/read-back.js';
+import { eventually, readTopic, startTestWorker, stopTestWorkers, testWorkerProps, unique } from '../helpers.js';
+import { createBucket, dropBucket, getBytes, listKeys, s3Service } from '../s3-sink/s3.js';
+import { AvroDeserializer, SchemaRegistryClient, SerdeType } from './confluent.js';
+import { type RegistryCluster, registryCluster } from './helpers.js';
+
+afterEach(stopTestWorkers);
+
+function avroWorker(name: string, registryUrl: string, extra: Record<string, string> = {}): Promise<ConnectRuntime> {
+  return startTestWorker(
+    testWorkerProps(name, {
+      'value.converter': 'io.confluent.connect.avro.AvroConverter',
+      'value.converter.schema.registry.url': registryUrl,
+      ...extra,
+    }),
+  );
+}
+
+describe('AvroConverter in a worker', () => {
+  let cluster: RegistryCluster;
+  let registry: RunningSchemaRegistry;
+  const s3 = s3Service();
+  const buckets: string[] = [];
+
+  beforeAll(async () => {
+    cluster = registryCluster('pipeline');
+    registry = await cluster.start();
+    await cluster.writerElected();
+  });
+
+  afterAll(async () => {
+    for (const b of buckets) await dropBucket(s3.client, b);
+    s3.client.destroy();
+    await cluster?.close();
+  });
+
+  it('datagen → Avro in Kafka → S3 Parquet with columns typed from the schema; Confluent reads every record', async () => {
+    const name = unique('avropipe');
+    const topic = `${name}-orders`;
+    const N = 2000;
+    const bucket = await createBucket(s3.client, 'avropipe');
+    buckets.push(bucket);
+    const rt = await avroWorker(name, registry.url);
+    await rt.herder.putConnectorConfig(
+      `${name}-gen`,
+      {
+        'connector.class': 'io.confluent.kafka.connect.datagen.DatagenConnector',
+        'kafka.topic': topic,
+        quickstart: 'orders',
+        iterations: String(N),
+        'max.interval': '0',
+      },
+      { allowReplace: false },
+    );
+    await rt.herder.putConnectorConfig(
+      `${name}-s3`,
+      {
+        'connector.class': 'io.confluent.connect.s3.S3SinkConnector',
+        topics: topic,
+        ...s3.connectorProps(bucket),
+        'format.class': 'io.confluent.connect.s3.format.parquet.ParquetFormat',
+        'flush.size': String(N / 2),
+      },
+      { allowReplace: false },
+    );
+
+    const records = await readTopic(topic, N, 60_000);
+    const client = new SchemaRegistryClient({ baseURLs: [registry.url], maxRetries: 0 });
+    const deserializer = new AvroDeserializer(client, SerdeType.VALUE, {});
+    const ids = new Set<number>();
+    for (const m of records) {
+      expect(m.value![0]).toBe(0);
+      const v = (await deserializer.deserialize(topic, m.value!)) as {
+        orderid: number;
+        itemid: string;
+        orderunits: number;
+        address: { city: string; state: string; zipcode: number };
+      };
+      expect(typeof v.itemid).toBe('string');
+      expect(typeof v.orderunits).toBe('number');
+      expect(typeof v.address.zipcode).toBe('number');
+      ids.add(v.orderid);
+    }
+    expect(ids.size).toBe(N);
+    // One schema for all of them, registered under TopicNameStrategy, keeping datagen's record name.
+    expect(await client.getAllVersions(`${topic}-value`)).toEqual([1]);
+    const registered = JSON.parse((await client.getLatestSchemaMetadata(`${topic}-value`)).schema) as {
+      name: string;
+      namespace: string;
+    };
+    expect(`${registered.namespace}.${registered.name}`).toBe('ksql.orders');
+
+    const keys = await eventually(
+      async () => {
+        const k = await listKeys(s3.client, bucket);
+        return k.length >= 2 ? k : undefined;
+      },
+      { timeoutMs: 60_000, what: 'two Parquet objects' },
+    );
+    const file = await getBytes(s3.client, bucket, keys[0]!);
+    const columns = await duckQuery(
+      file,
+      'select column_name, column_type from (describe select * from read_parquet({file}))',
+    );
+    expect(Object.fromEntries(columns.map((c) => [c.column_name, c.column_type]))).toEqual({
+      ordertime: 'BIGINT',
+      orderid: 'INTEGER',
+      itemid: 'VARCHAR',
+      orderunits: 'DOUBLE',
+      address: 'STRUCT(city VARCHAR, state VARCHAR, zipcode BIGINT)',
+    });
+    const rows = await duckQuery(file, 'select count(*)::INT as n, min(orderid)::INT as lo from read_parquet({file})');
+    expect(rows[0]).toEqual({ n: N / 2, lo: 0 });
+  });
+
+  it('a registry nobody answers at: the task retries within errors.retry.timeout, then fails with a trace naming the URL', async () => {
+    const name = unique('avrodown');
+    const topic = `${name}-orders`;
+    const deadUrl = 'http://127.0.0.1:9';
+    const rt = await avroWorker(name, deadUrl, {
+      'value.converter.schema.registry.request.timeout.ms': '1000',
+    });
+    const connector = `${name}-gen`;
+    const started = Date.now();
+    await rt.herder.putConnectorConfig(
+      connector,
+      {
+        'connector.class': 'io.confluent.kafka.connect.datagen.DatagenConnector',
+        'kafka.topic': topic,
+        quickstart: 'orders',
+        iterations: '10',
+        'max.interval': '0',
+        'errors.retry.timeout': '3000',
+        'errors.retry.delay.max.ms': '500',
+      },
+      { allowReplace: false },
+    );
+    const failed = await eventually(
+      async () => {
+        const s = await rt.herder.connectorStatus(connector).catch(() => null);
+        const task = s?.tasks[0];
+        return task?.state === 'FAILED' ? task : undefined;
+      },
+      { timeoutMs: 60_000, what: 'the task to fail' },
+    );
+    // It kept trying for errors.retry.timeout before giving up.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(3000);
+    expect(failed.trace).toContain(deadUrl);
+    expect(failed.trace).toContain('Schema registry unavailable');
+  });
+});
