@@ -1,24 +1,17 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '@tributary/testkit';
 import { eventually, kafkaBootstrap } from './helpers.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = path.join(repo, 'packages/cli/dist/bin.js');
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
+export { freePort };
 
 export interface ClusterSpec {
   groupId: string;
@@ -42,19 +35,72 @@ export function clusterSpec(name: string, extra: Record<string, string> = {}): C
  * A worker as a separate OS process (`tributary distributed`), so tests can kill -9 it. Uses the
  * built CLI: the test command builds before running tests.
  */
+export interface WorkerProcessOptions {
+  port?: number;
+  dir?: string;
+  /** Serve https (the spec's extra holds the ssl.* keys); requests trust this CA. */
+  https?: { ca: string; key?: string; cert?: string };
+  /** Sent with every request of request() and the readiness probe (e.g. Authorization). */
+  headers?: Record<string, string>;
+  /** Extra environment of the worker process (e.g. KAFKA_OPTS). */
+  env?: Record<string, string>;
+}
+
+/** One HTTP(S) call with node:http(s), which, unlike fetch, takes a CA. */
+export function httpCall(
+  url: string,
+  init: {
+    method?: string;
+    headers?: Record<string, string>;
+    body?: string;
+    ca?: string;
+    key?: string;
+    cert?: string;
+  } = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }> {
+  const u = new URL(url);
+  const https = u.protocol === 'https:';
+  return new Promise((resolve, reject) => {
+    const req = (https ? httpsRequest : httpRequest)(
+      u,
+      {
+        method: init.method ?? 'GET',
+        headers: {
+          ...init.headers,
+          ...(init.body !== undefined ? { 'content-length': String(Buffer.byteLength(init.body)) } : {}),
+        },
+        agent: false,
+        ...(https && init.ca ? { ca: init.ca } : {}),
+        ...(https && init.key ? { key: init.key, cert: init.cert } : {}),
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (d: Buffer) => chunks.push(d));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(init.body);
+  });
+}
+
 export class WorkerProcess {
   readonly port: number;
   readonly url: string;
   readonly logFile: string;
+  readonly #opts: WorkerProcessOptions;
   #child: ChildProcess | null = null;
 
-  private constructor(port: number, logFile: string) {
+  private constructor(port: number, logFile: string, opts: WorkerProcessOptions) {
     this.port = port;
-    this.url = `http://127.0.0.1:${port}`;
+    this.url = `${opts.https ? 'https' : 'http'}://127.0.0.1:${port}`;
     this.logFile = logFile;
+    this.#opts = opts;
   }
 
-  static async start(spec: ClusterSpec, opts: { port?: number; dir?: string } = {}): Promise<WorkerProcess> {
+  static async start(spec: ClusterSpec, opts: WorkerProcessOptions = {}): Promise<WorkerProcess> {
     if (!existsSync(BIN)) throw new Error(`${BIN} is missing: build first (pnpm build)`);
     const port = opts.port ?? (await freePort());
     const dir = opts.dir ?? path.join(os.tmpdir(), 'tributary-test-workers', spec.groupId);
@@ -70,7 +116,7 @@ export class WorkerProcess {
       'status.storage.replication.factor': '1',
       'offset.storage.partitions': '5',
       'status.storage.partitions': '2',
-      listeners: `http://127.0.0.1:${port}`,
+      listeners: `${opts.https ? 'https' : 'http'}://127.0.0.1:${port}`,
       'rest.advertised.host.name': '127.0.0.1',
       'offset.flush.interval.ms': '1000',
       'session.timeout.ms': '6000',
@@ -88,9 +134,9 @@ export class WorkerProcess {
         .map(([k, v]) => `${k}=${v}`)
         .join('\n'),
     );
-    const w = new WorkerProcess(port, path.join(dir, `worker-${port}.log`));
+    const w = new WorkerProcess(port, path.join(dir, `worker-${port}.log`), opts);
     w.#spawn(file);
-    await eventually(async () => (await fetch(`${w.url}/`).catch(() => null))?.ok, {
+    await eventually(async () => (await w.request('GET', '/').catch(() => null))?.status === 200, {
       timeoutMs: 60_000,
       what: `worker on ${port} to answer`,
     });
@@ -101,7 +147,7 @@ export class WorkerProcess {
     const log = createWriteStream(this.logFile, { flags: 'a' });
     const child = spawn(process.execPath, [BIN, 'distributed', file], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, TRIBUTARY_LOG_LEVEL: 'info' },
+      env: { ...process.env, TRIBUTARY_LOG_LEVEL: 'info', ...this.#opts.env },
     });
     child.stdout?.pipe(log);
     child.stderr?.pipe(log);
@@ -112,14 +158,38 @@ export class WorkerProcess {
     return this.#child?.pid;
   }
 
-  async request<T = unknown>(method: string, p: string, body?: unknown): Promise<{ status: number; body: T }> {
-    const res = await fetch(`${this.url}${p}`, {
+  async request<T = unknown>(
+    method: string,
+    p: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; body: T }> {
+    if (!this.#opts.https && !this.#opts.headers && Object.keys(headers).length === 0) {
+      const res = await fetch(`${this.url}${p}`, {
+        method,
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      const text = await res.text();
+      return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
+    }
+    const res = await httpCall(`${this.url}${p}`, {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers: {
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...this.#opts.headers,
+        ...headers,
+      },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      ...(this.#opts.https ? this.#opts.https : {}),
     });
-    const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
+    let parsed: unknown = null;
+    try {
+      parsed = res.text ? JSON.parse(res.text) : null;
+    } catch {
+      parsed = res.text;
+    }
+    return { status: res.status, body: parsed as T };
   }
 
   /** SIGKILL: no shutdown hooks, no group leave, nothing flushed. */

@@ -1,8 +1,8 @@
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from '@tributary/testkit';
 
 /**
  * A Postgres server of the test's own (initdb in a temporary directory, its own port), for
@@ -38,18 +38,8 @@ function binDir(): string {
   return path.join(root, versions[0]!, 'bin');
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-export async function startPrivatePostgres(): Promise<PrivatePostgres> {
+/** `settings` are extra server settings (`-c name=value`). */
+export async function startPrivatePostgres(settings: Record<string, string> = {}): Promise<PrivatePostgres> {
   const bin = binDir();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tributary-pg-'));
   // initdb refuses to run as root: run the server as the postgres account then.
@@ -85,6 +75,7 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     '-c max_wal_senders=10',
     '-c max_replication_slots=10',
     '-c fsync=off',
+    ...Object.entries(settings).map(([k, v]) => `-c ${k}=${v}`),
   ].join(' ');
   const startArgs = ['-D', data, '-l', path.join(dir, 'server.log'), '-w', '-o', options, 'start'];
   run('pg_ctl', startArgs);

@@ -1,3 +1,4 @@
+/** Process helpers for the service harness: pid and owner files, liveness checks, detached spawning and stopping. */
 import { execFile, spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
@@ -162,17 +163,29 @@ export function canListen(host: string, port: number): Promise<boolean> {
   });
 }
 
-/** A port the OS reports free on host. */
-export function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, host, () => {
-      const addr = server.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      server.close(() => (port ? resolve(port) : reject(new Error('no free port'))));
-    });
-  });
+/**
+ * A free port below the OS's ephemeral range. A port from that range can be handed out again as the local port of an
+ * outgoing connection while the service is down (on loopback a client retrying `connect` to it can even connect to
+ * itself), and a service started again on the same port then fails with "Address already in use" — seen with a
+ * broker restarted after a 150 s outage. Ports below the range are only ever taken by an explicit `listen`.
+ */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  const [ephemeralLow] = ephemeralRange();
+  const low = 10_000;
+  const high = Math.max(low + 1000, ephemeralLow) - 1;
+  for (let i = 0; i < 200; i++) {
+    const port = low + Math.floor(Math.random() * (high - low + 1));
+    if (await canListen(host, port)) return port;
+  }
+  throw new Error(`no free port on ${host} between ${low} and ${high}`);
+}
+
+function ephemeralRange(): [number, number] {
+  const text = readText('/proc/sys/net/ipv4/ip_local_port_range');
+  const [lo, hi] = (text ?? '').trim().split(/\s+/).map(Number);
+  return lo !== undefined && hi !== undefined && Number.isFinite(lo) && Number.isFinite(hi)
+    ? [lo, hi]
+    : [32_768, 60_999];
 }
 
 /** Polls `check` until it returns a value other than undefined, or throws after `timeoutMs`. */
