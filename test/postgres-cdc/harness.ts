@@ -20,9 +20,9 @@ export interface TestDb {
   close(): Promise<void>;
 }
 
-/** A fresh database for one test; close() drops it with its replication slots. */
-export async function testDatabase(prefix: string): Promise<TestDb> {
-  const url = await createTestDatabase(prefix, pgBaseUrl());
+/** A fresh database for one test (on `baseUrl`'s server, the shared one by default); close() drops it with its replication slots. */
+export async function testDatabase(prefix: string, baseUrl = pgBaseUrl()): Promise<TestDb> {
+  const url = await createTestDatabase(prefix, baseUrl);
   const u = new URL(url);
   const client = new pg.Client({ connectionString: url });
   client.on('error', () => {});

@@ -6,8 +6,10 @@ import {
   emptyIncrementalState,
   IncrementalOffsetKeys,
   incrementalOffsetFields,
+  invisibleTo,
   keyIdentity,
   loadIncrementalState,
+  parseChunkSnapshot,
   parseTableId,
 } from './incremental.js';
 
@@ -97,5 +99,33 @@ describe('signal configuration', () => {
     expect(parseConfig({ ...base, 'signal.data.collection': 'public.sig' })['signal.data.collection']).toBe(
       'public.sig',
     );
+  });
+});
+
+describe('a chunk snapshot', () => {
+  it('parses txid_current_snapshot() and tells which transactions it does not see', () => {
+    const s = parseChunkSnapshot('100:105:100,103');
+    expect(s).toEqual({ xmin: 100n, xmax: 105n, inProgress: new Set([100n, 103n]) });
+    expect([99, 100, 101, 103, 104, 105, 200].map((x) => invisibleTo(s, x))).toEqual([
+      false,
+      true,
+      false,
+      true,
+      false,
+      true,
+      true,
+    ]);
+    expect(parseChunkSnapshot('7:7:').inProgress.size).toBe(0);
+    expect(() => parseChunkSnapshot('')).toThrow(/txid_current_snapshot/);
+  });
+
+  it("places the stream's 32-bit xids in the snapshot's epoch, across a wraparound", () => {
+    const epoch = 1n << 32n;
+    // xmax just past a wraparound (epoch 1, xid 5): xid 4294967290 is from epoch 0 (old, visible), xid 7 is new.
+    const s = parseChunkSnapshot(`${epoch + 2n}:${epoch + 5n}:${epoch + 2n}`);
+    expect(invisibleTo(s, 4_294_967_290)).toBe(false);
+    expect(invisibleTo(s, 2)).toBe(true);
+    expect(invisibleTo(s, 3)).toBe(false);
+    expect(invisibleTo(s, 7)).toBe(true);
   });
 });

@@ -1,8 +1,13 @@
+/** Debezium's incremental snapshots: tables read in key-ordered chunks between signal-table watermarks while streaming goes on, progress kept in offsets. */
 import { randomUUID } from 'node:crypto';
 import { type Logger, type SourceOffset, Struct } from '@tributary/api';
 import type { PostgresConfig } from './config.js';
 import { quoteIdent } from './connection.js';
-import { type Filters, regexList, type TableId, tableIdString } from './filters.js';
+import type { Filters } from './filters.js';
+import { regexList } from './regex-list.js';
+import { parseTableId, type TableId, tableIdString } from './table-id.js';
+
+export { parseTableId } from './table-id.js';
 import type { TableModel } from './tables.js';
 
 /**
@@ -166,6 +171,43 @@ export interface IncrementalDeps {
   modelFor(table: TableId): Promise<TableModel | null>;
 }
 
+/**
+ * The MVCC snapshot a chunk was read with (`txid_current_snapshot()`): which transactions its rows include.
+ * Postgres writes a commit record to the WAL before the transaction becomes visible, so a transaction can come before
+ * the opening watermark in the stream and still be invisible to the chunk's SELECT (seen under load: a row's streamed
+ * update, then the chunk's older copy of the row). The window needs the snapshot to tell those apart.
+ */
+export interface ChunkSnapshot {
+  xmin: bigint;
+  xmax: bigint;
+  /** Transactions in progress when the snapshot was taken. */
+  inProgress: ReadonlySet<bigint>;
+}
+
+const XID_SPACE = 1n << 32n;
+
+/** Parses `txid_current_snapshot()`'s text form `xmin:xmax:xip,xip,…`. */
+export function parseChunkSnapshot(text: string): ChunkSnapshot {
+  const m = /^(\d+):(\d+):([\d,]*)$/.exec(text.trim());
+  if (!m) throw new Error(`unexpected txid_current_snapshot() value ${JSON.stringify(text)}`);
+  return {
+    xmin: BigInt(m[1]!),
+    xmax: BigInt(m[2]!),
+    inProgress: new Set(m[3] ? m[3].split(',').map((x) => BigInt(x)) : []),
+  };
+}
+
+/**
+ * True when the snapshot does not see what transaction `xid` committed. The stream carries 32-bit xids and the
+ * snapshot epoch-qualified 64-bit ones: the xid is placed in the epoch nearest the snapshot's xmax.
+ */
+export function invisibleTo(snapshot: ChunkSnapshot, xid: number): boolean {
+  let full = (snapshot.xmax & ~(XID_SPACE - 1n)) | BigInt(xid >>> 0);
+  if (full > snapshot.xmax + XID_SPACE / 2n) full -= XID_SPACE;
+  else if (full < snapshot.xmax - XID_SPACE / 2n) full += XID_SPACE;
+  return full >= snapshot.xmax || (full >= snapshot.xmin && snapshot.inProgress.has(full));
+}
+
 /** A chunk whose window closed: rows to emit (in key order) and the offset fields before and after it. */
 export interface ClosedChunk {
   table: TableModel;
@@ -186,20 +228,40 @@ interface Window {
   keyless: unknown[][];
   /** Key of the chunk's last row; null when the chunk was empty, which ends the table (as in Debezium). */
   chunkEnd: string[] | null;
+  /** What the chunk's read saw. */
+  snapshot: ChunkSnapshot;
+  /** Changes of the table streamed after the read and before the window opened: key identity → transaction. */
+  beforeOpen: Map<string, number>;
+}
+
+/** How many of the last delivered transactions a chunk's snapshot is checked against. */
+const RECENT_XIDS = 4096;
+
+/** The last `capacity` transaction ids added, oldest dropped first. */
+class RecentXids {
+  readonly #ring: number[];
+  readonly #capacity: number;
+  #next = 0;
+
+  constructor(capacity: number) {
+    this.#capacity = capacity;
+    this.#ring = [];
+  }
+
+  add(xid: number): void {
+    if (this.#ring.length < this.#capacity) this.#ring.push(xid);
+    else this.#ring[this.#next] = xid;
+    this.#next = (this.#next + 1) % this.#capacity;
+  }
+
+  filter(pred: (xid: number) => boolean): number[] {
+    return this.#ring.filter(pred);
+  }
 }
 
 /** Table names of a signal, each one regular expression (a comma inside a name does not split it). */
 function collectionPatterns(names: readonly string[]): RegExp[] {
   return names.flatMap((n) => regexList(n.replace(/,/g, '\\,')));
-}
-
-export function parseTableId(id: string): TableId | null {
-  // Debezium names Postgres collections schema.table; a leading database name is accepted too.
-  const parts = id.split('.');
-  if (parts.some((p) => p === '')) return null;
-  if (parts.length === 2) return { schema: parts[0]!, table: parts[1]! };
-  if (parts.length === 3) return { schema: parts[1]!, table: parts[2]! };
-  return null;
 }
 
 /**
@@ -212,7 +274,7 @@ export function parseTableId(id: string): TableId | null {
  * restart resumes at the last delivered chunk.
  */
 export class IncrementalSnapshotter {
-  readonly #d: IncrementalDeps;
+  readonly #deps: IncrementalDeps;
   readonly #signalTable: TableId | null;
   readonly #chunkSize: number;
   #state: IncrementalState;
@@ -221,9 +283,11 @@ export class IncrementalSnapshotter {
   #fieldsCache: Record<string, unknown> | null = null;
   /** The signal table's first column (the signal id), looked up once for insert_delete closes. */
   #signalIdColumn: string | null = null;
+  /** The last transactions the stream delivered, oldest first, to tell whether a chunk's snapshot missed one. */
+  readonly #committed = new RecentXids(RECENT_XIDS);
 
   constructor(d: IncrementalDeps, restored: IncrementalState | null) {
-    this.#d = d;
+    this.#deps = d;
     const sig = d.config['signal.data.collection'];
     this.#signalTable = sig ? parseTableId(sig) : null;
     this.#chunkSize = d.config['incremental.snapshot.chunk.size'];
@@ -250,20 +314,36 @@ export class IncrementalSnapshotter {
     return s !== null && s.schema === t.schema && s.table === t.table;
   }
 
-  /** A captured change of `table` with record key `key` was emitted: the stream's event supersedes the chunk's row. */
-  onChange(table: TableModel, key: Struct | null): void {
+  /**
+   * A captured change of `table` with record key `key`, made by transaction `xid`, was emitted: inside an open window the
+   * stream's event supersedes the chunk's row; before the window opens, it does so when the chunk's snapshot did not
+   * see `xid` (decided at the opening, once every change before it has been seen).
+   */
+  onChange(table: TableModel, key: Struct | null, xid: number): void {
     const w = this.#window;
-    if (!w?.open || key === null || w.table.oid !== table.oid) return;
-    w.rows.delete(keyIdentity(key));
+    if (!w || key === null || w.table.oid !== table.oid) return;
+    if (w.open) w.rows.delete(keyIdentity(key));
+    else w.beforeOpen.set(keyIdentity(key), xid);
+  }
+
+  /** The stream delivered transaction `xid`'s commit. */
+  onCommit(xid: number): void {
+    this.#committed.add(xid);
+  }
+
+  #open(w: Window): void {
+    for (const [key, xid] of w.beforeOpen) if (invisibleTo(w.snapshot, xid)) w.rows.delete(key);
+    w.beforeOpen.clear();
+    w.open = true;
   }
 
   /** A row inserted into the signal table. Returns the chunk to emit when it closed a window. */
   async onSignal(sig: Signal): Promise<ClosedChunk | null> {
     const w = this.#window;
-    const strategy = this.#d.config['incremental.snapshot.watermarking.strategy'];
+    const strategy = this.#deps.config['incremental.snapshot.watermarking.strategy'];
     switch (sig.type) {
       case 'snapshot-window-open':
-        if (w && sig.id === `${w.id}-open`) w.open = true;
+        if (w && sig.id === `${w.id}-open`) this.#open(w);
         return null;
       case 'snapshot-window-close':
         if (w && strategy === 'insert_insert' && sig.id === `${w.id}-close`) return this.#close(w);
@@ -277,20 +357,20 @@ export class IncrementalSnapshotter {
       case 'pause-snapshot':
         if (this.running && !this.#paused) {
           this.#paused = true;
-          this.#d.logger.info({ signal: sig.id }, 'incremental snapshot paused');
+          this.#deps.logger.info({ signal: sig.id }, 'incremental snapshot paused');
         }
         return null;
       case 'resume-snapshot':
         if (this.#paused) {
           this.#paused = false;
-          this.#d.logger.info({ signal: sig.id }, 'incremental snapshot resumed');
+          this.#deps.logger.info({ signal: sig.id }, 'incremental snapshot resumed');
         }
         return null;
       case 'log':
-        this.#d.logger.info({ signal: sig.id, message: this.#json(sig)?.message ?? sig.data }, 'signal: log');
+        this.#deps.logger.info({ signal: sig.id, message: this.#json(sig)?.message ?? sig.data }, 'signal: log');
         return null;
       default:
-        this.#d.logger.warn(
+        this.#deps.logger.warn(
           { signal: sig.id, type: sig.type },
           'unknown signal type (expected execute-snapshot, stop-snapshot, pause-snapshot, resume-snapshot or log); ignored',
         );
@@ -301,7 +381,7 @@ export class IncrementalSnapshotter {
   /** A row deleted from the signal table (insert_delete watermarking closes a window by deleting its open row). */
   onSignalDelete(id: string): ClosedChunk | null {
     const w = this.#window;
-    if (!w || this.#d.config['incremental.snapshot.watermarking.strategy'] !== 'insert_delete') return null;
+    if (!w || this.#deps.config['incremental.snapshot.watermarking.strategy'] !== 'insert_delete') return null;
     return id === `${w.id}-open` && w.open ? this.#close(w) : null;
   }
 
@@ -309,7 +389,7 @@ export class IncrementalSnapshotter {
   async ensureRunning(): Promise<void> {
     if (!this.running || this.#paused || this.#window) return;
     if (!this.#signalTable) {
-      this.#d.logger.error(
+      this.#deps.logger.error(
         { collections: this.#state.collections.map((c) => c.id) },
         'an incremental snapshot is in progress but signal.data.collection is not set: the watermarks need the signal table; the snapshot is dropped',
       );
@@ -330,7 +410,7 @@ export class IncrementalSnapshotter {
   }
 
   async #execute(sig: Signal): Promise<void> {
-    const log = this.#d.logger.child({ signal: sig.id });
+    const log = this.#deps.logger.child({ signal: sig.id });
     const data = this.#json(sig);
     const names = data?.['data-collections'];
     if (!data || !Array.isArray(names) || names.length === 0 || !names.every((n) => typeof n === 'string')) {
@@ -365,7 +445,7 @@ export class IncrementalSnapshotter {
         ? (data['surrogate-key'] as string)
         : null;
     const patterns = collectionPatterns(names as string[]);
-    const captured = (await this.#d.sql.tables()).filter((t) => this.#d.filters.includesTable(t));
+    const captured = (await this.#deps.sql.tables()).filter((t) => this.#deps.filters.includesTable(t));
     const matched = captured.filter((t) => patterns.some((p) => p.test(tableIdString(t))));
     if (matched.length === 0) {
       log.warn(
@@ -414,7 +494,7 @@ export class IncrementalSnapshotter {
           },
     );
     if (kept.length === 0) this.#paused = false;
-    this.#d.logger.info(
+    this.#deps.logger.info(
       { signal: sig.id, stopped: before.filter((c) => !kept.includes(c)).map((c) => c.id) },
       'incremental snapshot stopped',
     );
@@ -422,21 +502,21 @@ export class IncrementalSnapshotter {
 
   #nextCollection(reason: string): void {
     const [done, ...rest] = this.#state.collections;
-    this.#d.logger.info({ table: done?.id, reason }, 'incremental snapshot of table finished');
+    this.#deps.logger.info({ table: done?.id, reason }, 'incremental snapshot of table finished');
     this.#setState(
       rest.length === 0
         ? emptyIncrementalState()
         : { collections: rest, lastKey: null, maxKey: null, correlationId: this.#state.correlationId },
     );
-    if (rest.length === 0) this.#d.logger.info('incremental snapshot completed');
+    if (rest.length === 0) this.#deps.logger.info('incremental snapshot completed');
   }
 
   async #nextChunk(): Promise<void> {
-    const sql = this.#d.sql;
+    const sql = this.#deps.sql;
     while (this.running) {
       const coll = this.#state.collections[0]!;
       const id = parseTableId(coll.id);
-      const model = id ? await this.#d.modelFor(id) : null;
+      const model = id ? await this.#deps.modelFor(id) : null;
       if (!id || !model) {
         this.#nextCollection('the table does not exist');
         continue;
@@ -444,7 +524,7 @@ export class IncrementalSnapshotter {
       const keyColumns = coll.surrogateKey ? [coll.surrogateKey] : model.keyColumnNames;
       const keyIndexes = keyColumns.map((k) => model.columns.findIndex((c) => c.name === k));
       if (keyColumns.length === 0 || keyIndexes.some((i) => i < 0)) {
-        this.#d.logger.warn(
+        this.#deps.logger.warn(
           { table: coll.id, surrogateKey: coll.surrogateKey },
           coll.surrogateKey
             ? 'incremental snapshot skips the table: it has no column named by surrogate-key'
@@ -480,9 +560,11 @@ export class IncrementalSnapshotter {
       }
       const windowId = randomUUID();
       await this.#writeOpen(windowId);
-      const rows = await sql.textRows(
+      const { rows, snapshot } = await this.#readChunk(
         `SELECT ${model.columns.map((c) => quoteIdent(c.name)).join(', ')} FROM ${from} WHERE ${where}${cond} ORDER BY ${keys.join(', ')} LIMIT ${this.#chunkSize}`,
+        keys,
         values,
+        coll.id,
       );
       const window: Window = {
         id: windowId,
@@ -493,6 +575,8 @@ export class IncrementalSnapshotter {
         // As Debezium, a table is done when a chunk comes back empty (one more, empty, window than
         // strictly needed: consumers of the signal table's events see the same rows as with Debezium).
         chunkEnd: null,
+        snapshot,
+        beforeOpen: new Map(),
       };
       for (const texts of rows) {
         const row = model.convertTexts(texts);
@@ -504,8 +588,43 @@ export class IncrementalSnapshotter {
       if (last) window.chunkEnd = keyIndexes.map((i) => last[i] ?? '');
       this.#window = window;
       await this.#writeClose(windowId);
-      this.#d.logger.debug({ table: coll.id, rows: rows.length, window: windowId }, 'incremental snapshot chunk read');
+      this.#deps.logger.debug(
+        { table: coll.id, rows: rows.length, window: windowId },
+        'incremental snapshot chunk read',
+      );
       return;
+    }
+  }
+
+  /**
+   * Reads a chunk with the snapshot it was read with. A snapshot that misses a transaction the stream has already
+   * delivered (committed in the WAL, not yet visible) would put rows older than their streamed events in the chunk,
+   * and no window can tell which: the read waits for those transactions to become visible and is made again.
+   */
+  async #readChunk(
+    select: string,
+    keys: readonly string[],
+    values: readonly string[],
+    table: string,
+  ): Promise<{ rows: Array<Array<string | null>>; snapshot: ChunkSnapshot }> {
+    // One statement, so that the rows and the snapshot are the same one; the outer join returns the snapshot when the
+    // chunk is empty (`present` is then null).
+    const text = `SELECT s.snapshot, c.* FROM (SELECT txid_current_snapshot()::text AS snapshot) s LEFT JOIN LATERAL (SELECT true AS present, ${select.slice('SELECT '.length)}) c ON true ORDER BY ${keys.map((k) => `c.${k}`).join(', ')}`;
+    const started = Date.now();
+    let warned = started;
+    for (let delay = 10; ; delay = Math.min(delay * 2, 1000)) {
+      const result = await this.#deps.sql.textRows(text, values);
+      const snapshot = parseChunkSnapshot(result[0]?.[0] ?? '');
+      const missed = this.#committed.filter((xid) => invisibleTo(snapshot, xid));
+      if (missed.length === 0) return { rows: result[0]?.[1] === null ? [] : result.map((r) => r.slice(2)), snapshot };
+      if (Date.now() - warned >= 10_000) {
+        warned = Date.now();
+        this.#deps.logger.warn(
+          { table, transactions: missed, waitedMs: warned - started },
+          'incremental snapshot chunk waits for transactions the stream delivered to become visible (a synchronous standby holding their commit?)',
+        );
+      }
+      await new Promise((r) => setTimeout(r, delay));
     }
   }
 
@@ -515,7 +634,7 @@ export class IncrementalSnapshotter {
   }
 
   async #writeOpen(windowId: string): Promise<void> {
-    await this.#d.sql.execute(`INSERT INTO ${this.#signalFrom()} VALUES ($1, $2, $3)`, [
+    await this.#deps.sql.execute(`INSERT INTO ${this.#signalFrom()} VALUES ($1, $2, $3)`, [
       `${windowId}-open`,
       'snapshot-window-open',
       JSON.stringify({ openWindowTimestamp: new Date().toISOString() }),
@@ -523,14 +642,14 @@ export class IncrementalSnapshotter {
   }
 
   async #writeClose(windowId: string): Promise<void> {
-    if (this.#d.config['incremental.snapshot.watermarking.strategy'] === 'insert_delete') {
-      this.#signalIdColumn ??= (await this.#d.sql.columnTypes(this.#signalTable!))[0]!.name;
-      await this.#d.sql.execute(`DELETE FROM ${this.#signalFrom()} WHERE ${quoteIdent(this.#signalIdColumn)} = $1`, [
+    if (this.#deps.config['incremental.snapshot.watermarking.strategy'] === 'insert_delete') {
+      this.#signalIdColumn ??= (await this.#deps.sql.columnTypes(this.#signalTable!))[0]!.name;
+      await this.#deps.sql.execute(`DELETE FROM ${this.#signalFrom()} WHERE ${quoteIdent(this.#signalIdColumn)} = $1`, [
         `${windowId}-open`,
       ]);
       return;
     }
-    await this.#d.sql.execute(`INSERT INTO ${this.#signalFrom()} VALUES ($1, $2, $3)`, [
+    await this.#deps.sql.execute(`INSERT INTO ${this.#signalFrom()} VALUES ($1, $2, $3)`, [
       `${windowId}-close`,
       'snapshot-window-close',
       JSON.stringify({ closeWindowTimestamp: new Date().toISOString() }),
@@ -543,7 +662,7 @@ export class IncrementalSnapshotter {
     if (w.chunkEnd === null) this.#nextCollection('all rows read');
     else this.#setState({ ...this.#state, lastKey: w.chunkEnd });
     const rows = [...w.rows.values(), ...w.keyless];
-    this.#d.logger.debug(
+    this.#deps.logger.debug(
       { table: tableIdString(w.table.id), emitted: rows.length },
       'incremental snapshot window closed',
     );

@@ -1,6 +1,8 @@
+/** Turns the pgoutput stream into Debezium change events: relations, transactions, streamed-transaction spills, restart skipping and safe LSNs. */
 import {
   ConnectException,
   Headers,
+  javaHashMapOrder,
   type Logger,
   type Schema,
   SchemaBuilder,
@@ -119,7 +121,7 @@ const MESSAGE_ENTRY_SEPARATOR = '\u0000';
  * replays but was already delivered, and knows which LSN is safe to confirm when idle.
  */
 export class ChangeEventProcessor {
-  readonly #d: ProcessorDeps;
+  readonly #deps: ProcessorDeps;
   readonly #decoder = new PgOutputDecoder();
   readonly #replayDecoder = new PgOutputDecoder();
   readonly #relations = new Map<number, RelationMessage>();
@@ -149,7 +151,7 @@ export class ChangeEventProcessor {
   #eventsQueued = 0;
 
   constructor(d: ProcessorDeps, start: { lastCommitEnd: Lsn; resume: ResumePoint | null }) {
-    this.#d = d;
+    this.#deps = d;
     const c = d.config;
     this.#prefix = c['topic.prefix'];
     this.#delim = c['topic.delimiter'];
@@ -212,7 +214,7 @@ export class ChangeEventProcessor {
     this.#txn = null;
     this.#streamXid = null;
     this.#relations.clear();
-    await this.#d.spill.discardAll();
+    await this.#deps.spill.discardAll();
   }
 
   async handleFrame(frame: ReplicationFrame): Promise<void> {
@@ -240,12 +242,12 @@ export class ChangeEventProcessor {
         this.#streamXid = msg.xid;
         return;
       case 'stream_stop':
-        if (this.#streamXid !== null) await this.#d.spill.get(this.#streamXid)?.flush();
+        if (this.#streamXid !== null) await this.#deps.spill.get(this.#streamXid)?.flush();
         this.#streamXid = null;
         return;
       case 'stream_abort':
-        if (msg.xid === msg.subXid) await this.#d.spill.discard(msg.xid);
-        else await this.#d.spill.get(msg.xid)?.abortSubtransaction(msg.subXid);
+        if (msg.xid === msg.subXid) await this.#deps.spill.discard(msg.xid);
+        else await this.#deps.spill.get(msg.xid)?.abortSubtransaction(msg.subXid);
         return;
       case 'stream_commit':
         await this.#replayStreamed(msg.xid, msg.commitLsn, msg.endLsn, msg.commitTime);
@@ -255,7 +257,7 @@ export class ChangeEventProcessor {
     }
     if (this.#decoder.inStream && this.#streamXid !== null) {
       // A change of a transaction still in progress: keep it on disk until the transaction commits.
-      const file = await this.#d.spill.fileFor(this.#streamXid);
+      const file = await this.#deps.spill.fileFor(this.#streamXid);
       await file.append(msg.xid ?? this.#streamXid, lsn, raw);
       return;
     }
@@ -291,21 +293,22 @@ export class ChangeEventProcessor {
     const txn = this.#txn;
     this.#txn = null;
     if (txn && !txn.skipAll) this.#resume = null;
+    if (txn) this.#deps.incremental?.onCommit(txn.xid);
     this.#lastCommitEnd = maxLsn(this.#lastCommitEnd, endLsn);
     this.#messageType = 'COMMIT';
     if (txn?.metadataBegun) await this.#transactionEvent('END', txn);
   }
 
   async #replayStreamed(xid: number, commitLsn: Lsn, endLsn: Lsn, commitTime: bigint): Promise<void> {
-    const file = this.#d.spill.get(xid);
+    const file = this.#deps.spill.get(xid);
     this.#beginTxn(xid, commitLsn, commitTime);
     if (file) {
-      this.#d.logger.debug({ xid, messages: file.messages, bytes: file.bytes }, 'replaying a streamed transaction');
+      this.#deps.logger.debug({ xid, messages: file.messages, bytes: file.bytes }, 'replaying a streamed transaction');
       for await (const rec of file.read()) {
         this.#pendingBytes = rec.message.length;
         await this.#handleData(this.#replayDecoder.decode(rec.message, true), rec.lsn);
       }
-      await this.#d.spill.discard(xid);
+      await this.#deps.spill.discard(xid);
     }
     await this.#commitTxn(endLsn);
   }
@@ -316,7 +319,7 @@ export class ChangeEventProcessor {
         await this.#onRelation(msg);
         return;
       case 'type':
-        if (!this.#d.types.has(msg.typeOid)) await this.#d.catalog.refreshTypes();
+        if (!this.#deps.types.has(msg.typeOid)) await this.#deps.catalog.refreshTypes();
         return;
       case 'message':
         if (!msg.transactional) {
@@ -373,7 +376,7 @@ export class ChangeEventProcessor {
    */
   #processingFailure(err: unknown, msg: PgOutputMessage, lsn: Lsn, txn: Txn): void {
     if (err instanceof QueueClosedError || (err as Error | null)?.name === 'ConnectionLost') throw err;
-    const relation = 'relationOid' in msg ? this.#d.tables.get(msg.relationOid) : undefined;
+    const relation = 'relationOid' in msg ? this.#deps.tables.get(msg.relationOid) : undefined;
     const where = {
       table: relation ? `${relation.id.schema}.${relation.id.table}` : null,
       operation: msg.tag,
@@ -382,13 +385,13 @@ export class ChangeEventProcessor {
       eventSerialNo: txn.serial,
     };
     const reason = err instanceof Error ? err.message : String(err);
-    switch (this.#d.config['event.processing.failure.handling.mode']) {
+    switch (this.#deps.config['event.processing.failure.handling.mode']) {
       case 'warn':
-        this.#d.logger.warn({ ...where, err: reason }, 'skipped a change that could not be processed');
+        this.#deps.logger.warn({ ...where, err: reason }, 'skipped a change that could not be processed');
         return;
       case 'skip':
       case 'ignore':
-        this.#d.logger.debug({ ...where, err: reason }, 'skipped a change that could not be processed');
+        this.#deps.logger.debug({ ...where, err: reason }, 'skipped a change that could not be processed');
         return;
       default:
         throw new ConnectException(
@@ -401,30 +404,30 @@ export class ChangeEventProcessor {
 
   async #onRelation(msg: RelationMessage): Promise<void> {
     this.#relations.set(msg.relationOid, msg);
-    if (msg.columns.some((c) => !this.#d.types.has(c.typeOid))) await this.#d.catalog.refreshTypes();
-    const catalog = await this.#d.catalog.table(msg.relationOid);
+    if (msg.columns.some((c) => !this.#deps.types.has(c.typeOid))) await this.#deps.catalog.refreshTypes();
+    const catalog = await this.#deps.catalog.table(msg.relationOid);
     // Enum labels may have been added since the registry was loaded: reload when an enum column's schema would change.
-    if (msg.columns.some((c) => this.#d.types.get(c.typeOid)?.kind === 'e')) await this.#d.catalog.refreshTypes();
+    if (msg.columns.some((c) => this.#deps.types.get(c.typeOid)?.kind === 'e')) await this.#deps.catalog.refreshTypes();
     const id: TableId = { schema: msg.namespace, table: msg.name };
-    const before = this.#d.tables.get(msg.relationOid);
+    const before = this.#deps.tables.get(msg.relationOid);
     const model = new TableModel({
-      ...modelContext(this.#d.config, this.#d),
+      ...modelContext(this.#deps.config, this.#deps),
       id,
       oid: msg.relationOid,
       columns: msg.columns.map((c) => ({ name: c.name, typeOid: c.typeOid, typmod: c.typmod })),
       catalog,
     });
     if (before && !before.sameColumns(model.columns)) {
-      this.#d.logger.info(
+      this.#deps.logger.info(
         { table: `${id.schema}.${id.table}`, columns: model.columns.map((c) => c.name) },
         'table schema changed',
       );
     }
-    this.#d.tables.set(msg.relationOid, model);
+    this.#deps.tables.set(msg.relationOid, model);
   }
 
   #table(oid: number): TableModel {
-    const t = this.#d.tables.get(oid);
+    const t = this.#deps.tables.get(oid);
     if (!t) throw new Error(`pgoutput change for relation ${oid} before its Relation message`);
     return t;
   }
@@ -438,7 +441,7 @@ export class ChangeEventProcessor {
   ): Struct {
     return sourceStruct({
       serverName: this.#prefix,
-      db: this.#d.db,
+      db: this.#deps.db,
       tsMicros: tsMicros ?? txn?.commitTimeUnixMicros ?? BigInt(Date.now()) * 1000n,
       snapshot,
       schema: table?.id.schema ?? '',
@@ -474,7 +477,7 @@ export class ChangeEventProcessor {
 
   /** Offsets carry a running incremental snapshot's progress, so a restart resumes it. */
   #withIncremental(offset: SourceOffset, fields?: Record<string, unknown>): SourceOffset {
-    const f = fields ?? this.#d.incremental?.offsetFields();
+    const f = fields ?? this.#deps.incremental?.offsetFields();
     if (!f || Object.keys(f).length === 0) return offset;
     return { ...offset, ...f };
   }
@@ -488,10 +491,10 @@ export class ChangeEventProcessor {
   async #push(record: SourceRecord): Promise<void> {
     const bytes = this.#pendingBytes;
     this.#pendingBytes = 0;
-    await this.#d.queue.push(record, bytes);
+    await this.#deps.queue.push(record, bytes);
     this.#lastQueuedOffset = record.sourceOffset;
     this.#eventsQueued++;
-    this.#d.onQueued(record);
+    this.#deps.onQueued(record);
   }
 
   /**
@@ -523,21 +526,22 @@ export class ChangeEventProcessor {
     if (status === 'END') {
       value.put('event_count', txn.totalOrder);
       const collSchema = this.#txValueSchema.field('data_collections')!.schema.valueSchema!;
+      // Debezium's TransactionContext counts in a HashMap: its END lists the collections in that map's order.
       value.put(
         'data_collections',
-        [...txn.perTable].map(([c, n]) =>
+        Object.entries(javaHashMapOrder(Object.fromEntries(txn.perTable))).map(([c, n]) =>
           new Struct(collSchema).put('data_collection', c.split(MESSAGE_ENTRY_SEPARATOR)[0]).put('event_count', n),
         ),
       );
     }
     await this.#push(
       new SourceRecord({
-        topic: `${this.#prefix}${this.#delim}${this.#d.config['topic.transaction']}`,
+        topic: `${this.#prefix}${this.#delim}${this.#deps.config['topic.transaction']}`,
         keySchema: this.#txKeySchema,
         key: new Struct(this.#txKeySchema).put('id', String(txn.xid)),
         valueSchema: this.#txValueSchema,
         value,
-        sourcePartition: this.#d.partition,
+        sourcePartition: this.#deps.partition,
         sourceOffset: offset ?? this.#offset(this.#lastLsn, null, 'COMMIT', txn.commitTimeUnixMicros),
       }),
     );
@@ -558,10 +562,10 @@ export class ChangeEventProcessor {
       key,
       valueSchema: value ? table.envelopeSchema : null,
       value,
-      sourcePartition: this.#d.partition,
+      sourcePartition: this.#deps.partition,
       sourceOffset: offset,
-      ...(this.#d.eventContext
-        ? { headers: withContextHeaders(headers, this.#d.eventContext) }
+      ...(this.#deps.eventContext
+        ? { headers: withContextHeaders(headers, this.#deps.eventContext) }
         : headers
           ? { headers }
           : {}),
@@ -587,7 +591,7 @@ export class ChangeEventProcessor {
     const tombstoneHeaders = headers?.duplicate();
     await this.#push(this.#record(table, key, envelope, offset, headers));
     if (op === 'd' && this.#tombstones) await this.#push(this.#record(table, key, null, offset, tombstoneHeaders));
-    if (op !== 't') this.#d.incremental?.onChange(table, key);
+    if (op !== 't') this.#deps.incremental?.onChange(table, key, txn.xid);
   }
 
   /** Emits the rows of an incremental snapshot chunk whose window the stream just closed. */
@@ -599,12 +603,12 @@ export class ChangeEventProcessor {
       const envelope = envelopeStruct(table.envelopeSchema, 'r', null, table.value(rows[i]!), source, null);
       await this.#push(this.#record(table, table.key(rows[i]!), envelope, offset));
     }
-    await this.#d.incremental?.ensureRunning();
+    await this.#deps.incremental?.ensureRunning();
   }
 
   /** Starts (or resumes) a pending incremental snapshot's next chunk; called once streaming runs. */
   async startIncremental(): Promise<void> {
-    await this.#d.incremental?.ensureRunning();
+    await this.#deps.incremental?.ensureRunning();
   }
 
   #text(v: TupleValue | undefined): string | null {
@@ -613,7 +617,7 @@ export class ChangeEventProcessor {
 
   async #onInsert(msg: InsertMessage, lsn: Lsn, txn: Txn): Promise<void> {
     const table = this.#table(msg.relationOid);
-    const inc = this.#d.incremental;
+    const inc = this.#deps.incremental;
     if (inc?.isSignalTable(table.id)) {
       const v = msg.newTuple.values;
       const id = this.#text(v[0]);
@@ -625,14 +629,14 @@ export class ChangeEventProcessor {
           await inc.ensureRunning();
       }
     }
-    if (!this.#d.filters.includesTable(table.id) || this.#skipped.has('c')) return;
+    if (!this.#deps.filters.includesTable(table.id) || this.#skipped.has('c')) return;
     const row = table.convertTuple(msg.newTuple.values);
     await this.#emitChange(table, 'c', null, table.value(row), table.key(row), lsn, txn, 'INSERT');
   }
 
   async #onUpdate(msg: UpdateMessage, lsn: Lsn, txn: Txn): Promise<void> {
     const table = this.#table(msg.relationOid);
-    if (!this.#d.filters.includesTable(table.id)) return;
+    if (!this.#deps.filters.includesTable(table.id)) return;
     const old = msg.oldTuple;
     const newRow = table.convertTuple(msg.newTuple.values, msg.oldKind === 'O' && old ? old.values : null);
     const oldRow = old ? table.convertTuple(old.values) : null;
@@ -659,13 +663,13 @@ export class ChangeEventProcessor {
 
   async #onDelete(msg: DeleteMessage, lsn: Lsn, txn: Txn): Promise<void> {
     const table = this.#table(msg.relationOid);
-    const inc = this.#d.incremental;
+    const inc = this.#deps.incremental;
     if (inc?.isSignalTable(table.id)) {
       const id = this.#text(msg.oldTuple.values[0]);
       const closed = id !== null ? inc.onSignalDelete(id) : null;
       if (closed) await this.#emitChunk(closed, lsn, txn, 'DELETE');
     }
-    if (!this.#d.filters.includesTable(table.id) || this.#skipped.has('d')) return;
+    if (!this.#deps.filters.includesTable(table.id) || this.#skipped.has('d')) return;
     const row = table.convertTuple(msg.oldTuple.values);
     await this.#emitChange(table, 'd', table.value(row), null, table.key(row), lsn, txn, 'DELETE');
   }
@@ -674,7 +678,7 @@ export class ChangeEventProcessor {
     if (this.#skipped.has('t')) return;
     for (const oid of msg.relationOids) {
       const table = this.#table(oid);
-      if (!this.#d.filters.includesTable(table.id)) continue;
+      if (!this.#deps.filters.includesTable(table.id)) continue;
       await this.#emitChange(table, 't', null, null, null, lsn, txn, 'TRUNCATE');
     }
   }
@@ -712,14 +716,14 @@ export class ChangeEventProcessor {
         key: new Struct(this.#messageKeySchema).put('prefix', msg.prefix),
         valueSchema: this.#messageValueSchema,
         value,
-        sourcePartition: this.#d.partition,
+        sourcePartition: this.#deps.partition,
         sourceOffset: offset,
       }),
     );
   }
 
   async #transactionalMessage(msg: LogicalMessage, lsn: Lsn, txn: Txn): Promise<void> {
-    if (!this.#d.filters.includesMessagePrefix(msg.prefix)) return;
+    if (!this.#deps.filters.includesMessagePrefix(msg.prefix)) return;
     await this.#messageEvent(msg, lsn, txn, this.#offset(lsn, txn, 'MESSAGE'));
   }
 
@@ -730,23 +734,23 @@ export class ChangeEventProcessor {
     if (r && r.txId === null && lsn <= r.lsnCommit) return;
     this.#lastCommitEnd = maxLsn(this.#lastCommitEnd, lsn);
     this.#lastLsn = lsn;
-    if (!this.#d.filters.includesMessagePrefix(msg.prefix)) return;
+    if (!this.#deps.filters.includesMessagePrefix(msg.prefix)) return;
     await this.#messageEvent(msg, lsn, null, this.#offset(lsn, null, 'MESSAGE'));
   }
 
   /** Emits a heartbeat record when heartbeat.interval.ms has passed (and runs heartbeat.action.query). */
   async maybeHeartbeat(): Promise<void> {
-    const interval = this.#d.config['heartbeat.interval.ms'];
+    const interval = this.#deps.config['heartbeat.interval.ms'];
     if (interval <= 0 || this.#txn) return;
     const now = Date.now();
     if (now - this.#lastHeartbeat < interval) return;
     this.#lastHeartbeat = now;
-    const action = this.#d.config['heartbeat.action.query'];
+    const action = this.#deps.config['heartbeat.action.query'];
     if (action) {
       try {
-        await this.#d.catalog.heartbeatAction(action);
+        await this.#deps.catalog.heartbeatAction(action);
       } catch (err) {
-        this.#d.logger.warn({ err: (err as Error).message }, 'heartbeat.action.query failed');
+        this.#deps.logger.warn({ err: (err as Error).message }, 'heartbeat.action.query failed');
       }
     }
     const position = this.idlePosition();
@@ -763,12 +767,12 @@ export class ChangeEventProcessor {
     );
     await this.#push(
       new SourceRecord({
-        topic: `${this.#d.config['topic.heartbeat.prefix']}${this.#delim}${this.#prefix}`,
+        topic: `${this.#deps.config['topic.heartbeat.prefix']}${this.#delim}${this.#prefix}`,
         keySchema: this.#heartbeatKeySchema,
         key: new Struct(this.#heartbeatKeySchema).put('serverName', this.#prefix),
         valueSchema: this.#heartbeatValueSchema,
         value: new Struct(this.#heartbeatValueSchema).put('ts_ms', now),
-        sourcePartition: this.#d.partition,
+        sourcePartition: this.#deps.partition,
         sourceOffset: offset,
       }),
     );
