@@ -13,6 +13,8 @@ export interface PrivatePostgres {
   url: string;
   host: string;
   port: number;
+  /** The server's log, for failure messages. */
+  logFile: string;
   /**
    * Stops the server (`immediate` is a crash: no checkpoint, recovery from WAL on the next start).
    * Asynchronous on purpose: a clean stop waits for the connector in this process to confirm the
@@ -83,6 +85,7 @@ export async function startPrivatePostgres(settings: Record<string, string> = {}
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     host: '127.0.0.1',
     port,
+    logFile: path.join(dir, 'server.log'),
     start: () => runAsync('pg_ctl', startArgs),
     stop: (mode) => runAsync('pg_ctl', ['-D', data, '-m', mode, '-w', 'stop']),
     destroy() {

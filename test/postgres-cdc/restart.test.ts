@@ -1,3 +1,4 @@
+import { tail } from '@tributary/testkit';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectorProps, pgBaseUrl, rowOf, TaskHarness, testDatabase } from './harness.js';
@@ -12,23 +13,30 @@ afterEach(async () => {
  * A writer that keeps committing rows with ascending ids into `r` and rides out outages itself
  * (reconnecting every 100 ms); `acknowledged` is the last id the server confirmed.
  */
-function keepInserting(url: string): { readonly acknowledged: number; stop(): Promise<void> } {
+function keepInserting(url: string): { readonly acknowledged: number; readonly state: string; stop(): Promise<void> } {
   let stopped = false;
   let acknowledged = 0;
+  let failures = 0;
+  let lastError = '';
+  let lastAckAt = Date.now();
   const writing = (async () => {
     let client: pg.Client | null = null;
     let next = 1;
     while (!stopped) {
       try {
         if (!client) {
-          client = new pg.Client({ connectionString: url });
+          // Bounded: a connection or insert caught in a server's crash must not hang the writer.
+          client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000, query_timeout: 10_000 });
           client.on('error', () => {});
           await client.connect();
         }
         await client.query('INSERT INTO r VALUES ($1)', [next]);
         acknowledged = next;
+        lastAckAt = Date.now();
         next++;
-      } catch {
+      } catch (err) {
+        failures++;
+        lastError = String(err);
         await client?.end().catch(() => undefined);
         client = null;
         await new Promise((r) => setTimeout(r, 100));
@@ -39,6 +47,9 @@ function keepInserting(url: string): { readonly acknowledged: number; stop(): Pr
   return {
     get acknowledged() {
       return acknowledged;
+    },
+    get state() {
+      return `writer: ${acknowledged} rows acknowledged, the last ${Date.now() - lastAckAt} ms ago; ${failures} failed attempts, the last: ${lastError || 'none'}`;
     },
     async stop() {
       stopped = true;
@@ -124,16 +135,25 @@ describe('Postgres going away mid-stream', () => {
     const committing = setInterval(() => void h.commitAll().catch(() => undefined), 250);
     cleanup.push(async () => clearInterval(committing));
     const ids = (): Set<unknown> => new Set(h.changes().map((r) => rowOf(r, 'after')!.id));
+    // A stall says which side stopped: the writer, the stream, or the server.
+    const explain = (e: unknown): never => {
+      throw new Error(
+        `${String(e)}; ${ids().size} distinct rows streamed; ${writer.state}; server log:\n${tail(server.logFile, 15)}`,
+      );
+    };
     for (const mode of ['immediate', 'fast'] as const) {
       const seen = ids().size;
       // As long as the wait after a restart: a loaded machine recovers the private server slowly.
-      await h.waitFor(() => ids().size >= seen + 50, `changes before the ${mode} stop`, 60_000);
+      await h.waitFor(() => ids().size >= seen + 50, `changes before the ${mode} stop`, 60_000).catch(explain);
       await server.stop(mode);
       await new Promise((r) => setTimeout(r, 2000));
       await server.start();
+      // Rows acknowledged before the stop must all arrive, and the stream and the writer must go on after it.
       const ackedAtRestart = writer.acknowledged;
-      // Rows acknowledged before the stop must all arrive, and the stream must go on after it.
-      await h.waitFor(() => ids().size > ackedAtRestart, `changes after the ${mode} restart`, 60_000);
+      await h.waitFor(() => ids().size > ackedAtRestart, `changes after the ${mode} restart`, 60_000).catch(explain);
+      await h
+        .waitFor(() => writer.acknowledged > ackedAtRestart, `an insert acknowledged after the ${mode} restart`, 60_000)
+        .catch(explain);
     }
     await writer.stop();
     const check = new pg.Client({ connectionString: server.url });

@@ -14,7 +14,7 @@ export {
   servicesUp,
 } from './harness.js';
 export { harnessPaths, repoRoot } from './paths.js';
-export { freePort } from './proc.js';
+export { freePort, tail } from './proc.js';
 export { createTestDatabase, DEFAULT_PG_URL, dropStaleTestDatabases, dropTestDatabase } from './postgres.js';
 export { type PrivateMariaDb, type PrivateMariaDbOptions, startPrivateMariaDb } from './mariadb.js';
 export { type PrivateKafka, startPrivateKafka } from './private-kafka.js';
