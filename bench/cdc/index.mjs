@@ -9,6 +9,7 @@ import { distributedWorkerProps } from '@tributary/testkit';
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { pathToFileURL } from 'node:url';
+import { PeakMemory } from '../peak-memory.mjs';
 
 const SNAPSHOT_ROWS = Number(process.env.CDC_BENCH_SNAPSHOT_ROWS ?? 1_000_000);
 const STREAM_EVENTS = Number(process.env.CDC_BENCH_STREAM_EVENTS ?? 200_000);
@@ -61,29 +62,23 @@ async function driveTask(props, untilCount, onRecord, afterStart) {
     logger: api.silentLogger,
   });
   let count = 0;
-  let peakRss = process.memoryUsage.rss();
+  const memory = new PeakMemory();
   const t0 = performance.now();
   await task.start(props);
   await afterStart?.();
   let firstAt = null;
-  let sampledAt = 0;
   while (count < untilCount) {
     const batch = await task.poll();
     if (!batch) continue;
     firstAt ??= performance.now();
     for (const r of batch) if (r.value !== null) onRecord?.(r);
     count += batch.filter((r) => r.value !== null).length;
-    // Reading RSS costs ~0.1 ms (it reads /proc): per poll of a few records it was a seventh of the run's CPU.
-    const now = performance.now();
-    if (now - sampledAt >= 50) {
-      sampledAt = now;
-      peakRss = Math.max(peakRss, process.memoryUsage.rss());
-    }
+    memory.sample();
   }
-  peakRss = Math.max(peakRss, process.memoryUsage.rss());
+  memory.sample(true);
   const done = performance.now();
   await task.stop();
-  return { count, totalMs: done - t0, fromFirstMs: done - (firstAt ?? done), peakRss };
+  return { count, totalMs: done - t0, fromFirstMs: done - (firstAt ?? done), peakRss: memory.rss };
 }
 
 async function withDatabase(pgUrl, prefix, fn) {

@@ -4,6 +4,7 @@
 // (300000), MYSQL_BENCH_STREAM_EVENTS (200000). The task is driven without a worker (poll in a loop),
 // so the figures are the connector's own, not Kafka's. Nothing here asserts a timing.
 import { pathToFileURL } from 'node:url';
+import { PeakMemory } from '../peak-memory.mjs';
 import { createOrders, insertOrders } from './orders.mjs';
 
 const SNAPSHOT_ROWS = Number(process.env.MYSQL_BENCH_SNAPSHOT_ROWS ?? 300_000);
@@ -26,8 +27,7 @@ async function driveTask(props, untilCount, afterStart) {
     logger: api.silentLogger,
   });
   let count = 0;
-  let peakRss = process.memoryUsage().rss;
-  let peakHeap = process.memoryUsage().heapUsed;
+  const memory = new PeakMemory();
   await task.start(props);
   await afterStart?.();
   let firstAt = null;
@@ -36,13 +36,12 @@ async function driveTask(props, untilCount, afterStart) {
     if (!batch || batch.length === 0) continue;
     firstAt ??= performance.now();
     count += batch.filter((r) => r.value !== null).length;
-    const m = process.memoryUsage();
-    peakRss = Math.max(peakRss, m.rss);
-    peakHeap = Math.max(peakHeap, m.heapUsed);
+    memory.sample();
   }
+  memory.sample(true);
   const done = performance.now();
   await task.stop();
-  return { count, ms: done - (firstAt ?? done), peakRss, peakHeap };
+  return { count, ms: done - (firstAt ?? done), peakRss: memory.rss, peakHeap: memory.heap };
 }
 
 export async function run() {
