@@ -35,7 +35,22 @@ export const mysqlConfigDef = defineConfig({
   ),
   'database.ssl.truststore': ConfigKeys.string({
     default: null,
-    doc: 'PEM file of CA certificates for verify_ca / verify_identity (a path; Java key stores are not read).',
+    doc: 'CA certificates for verify_ca / verify_identity: a PKCS12 truststore (as keytool writes it) or a PEM file. A JKS file is refused with how to convert it.',
+    group: 'Connection',
+  }),
+  'database.ssl.truststore.password': ConfigKeys.password({
+    default: null,
+    doc: 'Password of a PKCS12 database.ssl.truststore.',
+    group: 'Connection',
+  }),
+  'database.ssl.keystore': ConfigKeys.string({
+    default: null,
+    doc: 'The client certificate and key presented to the server (a user created REQUIRE X509): a PKCS12 keystore or a PEM file with both.',
+    group: 'Connection',
+  }),
+  'database.ssl.keystore.password': ConfigKeys.password({
+    default: null,
+    doc: 'Password of database.ssl.keystore (of its key, for a PEM file with an encrypted key).',
     group: 'Connection',
   }),
   'connect.timeout.ms': ConfigKeys.long({ default: 30_000, doc: 'Connection timeout.', group: 'Connection' }),
@@ -325,7 +340,7 @@ const mysqlChecks: readonly ConfigCheck<MySqlConfig>[] = [
   (c, report) => {
     const ssl = c['database.ssl.mode'];
     if ((ssl === 'verify_ca' || ssl === 'verify_identity') && !c['database.ssl.truststore'])
-      report('database.ssl.truststore', `database.ssl.mode=${ssl} needs a PEM file of CA certificates here.`);
+      report('database.ssl.truststore', `database.ssl.mode=${ssl} needs the CA certificates here (PKCS12 or PEM).`);
   },
 ];
 

@@ -1,26 +1,79 @@
 // SQL on the server: connections, the catalog (information_schema), server variables and grants.
 import { readFileSync } from 'node:fs';
 import { ConnectException, type Password } from '@tributary/api';
+import { clientTlsFrom, type SslValues } from '@tributary/tls';
 import mysql from 'mysql2/promise';
 import type { MySqlConfig } from './config.js';
 import type { ColumnInfo, TableId } from './schema.js';
 
 export type SqlConnection = mysql.Connection;
 
+/**
+ * Debezium's database.ssl.* keys read by the runtime's ssl.* loader, so the stores behave as everywhere else in
+ * Tributary (PKCS12 or PEM, a JKS file refused with how to convert it, errors naming the key). Debezium has no
+ * store type key: the file's content says which it is.
+ */
+function databaseSslValues(c: MySqlConfig): SslValues {
+  const keys: Record<string, string> = {
+    'ssl.truststore.location': 'database.ssl.truststore',
+    'ssl.truststore.password': 'database.ssl.truststore.password',
+    'ssl.truststore.type': 'database.ssl.truststore',
+    'ssl.keystore.location': 'database.ssl.keystore',
+    'ssl.keystore.password': 'database.ssl.keystore.password',
+    'ssl.keystore.type': 'database.ssl.keystore',
+    // A PEM keystore's encrypted key (a PKCS12 file has one password for the store and its key).
+    'ssl.key.password': 'database.ssl.keystore.password',
+  };
+  const text = (key: string): string | undefined => {
+    const v = (c as unknown as Record<string, unknown>)[key];
+    if (v === null || v === undefined) return undefined;
+    return typeof v === 'string' ? v : (v as Password).value();
+  };
+  return {
+    get(key) {
+      const name = keys[key];
+      if (name === undefined) return undefined;
+      const value = text(name);
+      if (value === undefined || !key.endsWith('.type')) return value;
+      return isPemFile(value) ? 'PEM' : 'PKCS12';
+    },
+    name: (key) => keys[key] ?? key,
+  };
+}
+
+function isPemFile(file: string): boolean {
+  try {
+    return readFileSync(file).toString('latin1', 0, 4096).includes('-----BEGIN');
+  } catch {
+    // Unreadable: the loader reports it, naming the key.
+    return false;
+  }
+}
+
+/** mysql2's TLS options for database.ssl.mode; undefined for a plain connection. */
+function sslOptions(c: MySqlConfig): mysql.SslOptions | undefined {
+  const mode = c['database.ssl.mode'];
+  const verify = mode === 'verify_ca' || mode === 'verify_identity';
+  if (!verify && mode !== 'required' && mode !== 'require') return undefined;
+  const { ca, key, cert, passphrase, minVersion, verifyHostname } = clientTlsFrom(databaseSslValues(c), {
+    what: 'database.ssl',
+    defaultAlgorithm: mode === 'verify_identity' ? 'https' : '',
+  });
+  return {
+    ...(minVersion ? { minVersion } : {}),
+    ...(verify && ca ? { ca } : {}),
+    ...(key && cert ? { key, cert } : {}),
+    ...(passphrase ? { passphrase } : {}),
+    // required: encrypted, the server's certificate not checked (Debezium's REQUIRED).
+    rejectUnauthorized: verify,
+    ...(verify && !verifyHostname ? { checkServerIdentity: () => undefined } : {}),
+  };
+}
+
 /** mysql2 options for the config: values as text (dates, decimals, big integers), time zone UTC. */
 export function connectionOptions(c: MySqlConfig): mysql.ConnectionOptions {
   const pw: Password | null = c['database.password'];
-  const mode = c['database.ssl.mode'];
-  let ssl: mysql.SslOptions | undefined;
-  if (mode === 'required' || mode === 'require') ssl = { rejectUnauthorized: false };
-  if (mode === 'verify_ca' || mode === 'verify_identity') {
-    const ca = readFileSync(c['database.ssl.truststore'] as string, 'utf8');
-    ssl = {
-      ca,
-      rejectUnauthorized: true,
-      ...(mode === 'verify_ca' ? { checkServerIdentity: () => undefined } : {}),
-    };
-  }
+  const ssl = sslOptions(c);
   return {
     host: c['database.hostname'],
     port: c['database.port'],
