@@ -114,6 +114,12 @@ export function headerText(b64: string | null): string {
   return b64 === null ? 'null' : new TextDecoder().decode(bytesOf(b64));
 }
 
+/** A header name that wraps only after its separators (`task.generation`, not `task.generat` / `ion`). */
+function HeaderName(props: { name: string }) {
+  const parts = props.name.split(/(?<=[.\-_])/);
+  return <dt>{parts.flatMap((p, i) => (i > 0 ? [<wbr key={i} />, p] : [p]))}</dt>;
+}
+
 export function RecordsTable(props: {
   records: WireRecord[];
   decoding: Decoding;
@@ -181,7 +187,7 @@ export function RecordsTable(props: {
                         .filter((h) => !props.headerFilter || props.headerFilter(h.key))
                         .map((h, i) => (
                           <div key={i}>
-                            <dt>{h.key}</dt>
+                            <HeaderName name={h.key} />
                             <dd>{headerText(h.value)}</dd>
                           </div>
                         ))}
