@@ -183,6 +183,43 @@ describe('console and the schema registry', () => {
     await finish('topics-avro');
   }, 180_000);
 
+  it('decodes on the DLQ page the Avro bytes a JsonConverter sink dead-lettered', async () => {
+    const dlq = `${topic}-dlq`;
+    // The wrong converter for the topic: every record fails to convert and goes to the DLQ with its original bytes.
+    await runtime.herder.putConnectorConfig(
+      `${name}-wrong-converter`,
+      {
+        'connector.class': 'FileStreamSink',
+        topics: topic,
+        file: path.join(tmp, 'wrong-converter.txt'),
+        'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
+        'errors.tolerance': 'all',
+        'errors.deadletterqueue.topic.name': dlq,
+        'errors.deadletterqueue.topic.replication.factor': '1',
+        'errors.deadletterqueue.context.headers.enable': 'true',
+      },
+      { allowReplace: false },
+    );
+    await readTopic(dlq, 6, 60_000);
+    const { id } = await registry<{ id: number }>('GET', `/subjects/${subject}/versions/1`);
+    await page.goto(`${rest.urls[0]}/ui/dlq/${dlq}`);
+    const rows = page.locator('table.records tbody tr');
+    await eventually(async () => ((await rows.count()) === 6 ? true : undefined), {
+      timeoutMs: 30_000,
+      what: 'six records on the DLQ page',
+    });
+    await page.getByLabel('Decode as').selectOption('avro');
+    await page.getByText(`schema id ${id}`).first().waitFor({ timeout: 30_000 });
+    const decoded = rows.filter({ hasText: `schema id ${id}` });
+    expect(await decoded.count()).toBe(5);
+    const row = ((await decoded.first().textContent()) ?? '').replace(/\s+/g, ' ');
+    // The decoded value beside the error that sent it here.
+    for (const text of ['"orderid"', '"address"', 'VALUE_CONVERTER', 'org.apache.kafka.connect.json.JsonConverter'])
+      expect(row).toContain(text);
+    expect(await rows.filter({ hasText: 'Not in the schema registry wire format' }).count()).toBe(1);
+    await finish('dlq-avro');
+  }, 120_000);
+
   it('decodes JSON Schema and Protobuf records through the registry too', async () => {
     for (const [format, converter] of [
       ['json-schema', 'io.confluent.connect.json.JsonSchemaConverter'],

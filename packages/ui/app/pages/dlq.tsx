@@ -1,7 +1,17 @@
-// Dead letter queues: records with their __connect.errors.* headers, and re-sending selected ones to their original topic.
+// Dead letter queues: records with their __connect.errors.* headers, decoded here or by the worker's registry converters, and re-sending selected ones to their original topic.
 import { useState } from 'preact/hooks';
-import { api, type Expanded, enc, get, type ReplayResult, type TopicRecords, type WireRecord } from '../api';
-import { type Decoding, DecodingPicker, RecordsTable, headerText } from '../records';
+import {
+  api,
+  type Expanded,
+  enc,
+  get,
+  REGISTRY,
+  type RegistryInfo,
+  type ReplayResult,
+  type TopicRecords,
+  type WireRecord,
+} from '../api';
+import { type Decoding, DecodingPicker, RecordsTable, headerText, isRegistryDecoding } from '../records';
 import { ErrorNote, Link, Section, confirmAction, navigate, notify, usePoll } from '../util';
 
 const P = '__connect.errors.';
@@ -50,13 +60,17 @@ function header(r: WireRecord, name: string): string | null {
 }
 
 function Queue({ topic }: { topic: string }) {
+  const [decoding, setDecoding] = useState<Decoding>('json');
+  const registry = usePoll(() => get<RegistryInfo>(REGISTRY), [], 0);
+  // A record dead-lettered by a converter keeps its original bytes: Avro, JSON Schema or Protobuf are decoded by the
+  // worker's registry converters, so choosing one reads the queue again.
+  const format = isRegistryDecoding(decoding) ? decoding : null;
   const { data, error, reload } = usePoll(
-    () => get<TopicRecords>(`/tributary/topics/${enc(topic)}/records?limit=100`),
-    [topic],
+    () => get<TopicRecords>(`/tributary/topics/${enc(topic)}/records?limit=100${format ? `&format=${format}` : ''}`),
+    [topic, format],
     0,
   );
   const [selected, setSelected] = useState<Set<string>>(new Set());
-  const [decoding, setDecoding] = useState<Decoding>('json');
   const [results, setResults] = useState<ReplayResult[] | null>(null);
   const toggle = (id: string): void => {
     const s = new Set(selected);
@@ -94,7 +108,11 @@ function Queue({ topic }: { topic: string }) {
       title={`${topic} (${data?.records.length ?? 0} most recent)`}
       actions={
         <>
-          <DecodingPicker value={decoding} onChange={setDecoding} />
+          <DecodingPicker
+            value={decoding}
+            onChange={setDecoding}
+            registry={registry.data ? registry.data.configured : null}
+          />
           <button type="button" onClick={reload}>
             Refresh
           </button>
