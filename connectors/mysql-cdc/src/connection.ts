@@ -14,31 +14,28 @@ export type SqlConnection = mysql.Connection;
  * store type key: the file's content says which it is.
  */
 function databaseSslValues(c: MySqlConfig): SslValues {
-  const keys: Record<string, string> = {
-    'ssl.truststore.location': 'database.ssl.truststore',
-    'ssl.truststore.password': 'database.ssl.truststore.password',
-    'ssl.truststore.type': 'database.ssl.truststore',
-    'ssl.keystore.location': 'database.ssl.keystore',
-    'ssl.keystore.password': 'database.ssl.keystore.password',
-    'ssl.keystore.type': 'database.ssl.keystore',
+  const truststore = c['database.ssl.truststore'] ?? undefined;
+  const keystore = c['database.ssl.keystore'] ?? undefined;
+  const keystorePassword = c['database.ssl.keystore.password']?.value();
+  const values: Record<string, [name: string, value: string | undefined]> = {
+    'ssl.truststore.location': ['database.ssl.truststore', truststore],
+    'ssl.truststore.password': ['database.ssl.truststore.password', c['database.ssl.truststore.password']?.value()],
+    'ssl.truststore.type': ['database.ssl.truststore', truststore && storeType(truststore)],
+    'ssl.keystore.location': ['database.ssl.keystore', keystore],
+    'ssl.keystore.password': ['database.ssl.keystore.password', keystorePassword],
+    'ssl.keystore.type': ['database.ssl.keystore', keystore && storeType(keystore)],
     // A PEM keystore's encrypted key (a PKCS12 file has one password for the store and its key).
-    'ssl.key.password': 'database.ssl.keystore.password',
-  };
-  const text = (key: string): string | undefined => {
-    const v = (c as unknown as Record<string, unknown>)[key];
-    if (v === null || v === undefined) return undefined;
-    return typeof v === 'string' ? v : (v as Password).value();
+    'ssl.key.password': ['database.ssl.keystore.password', keystorePassword],
   };
   return {
-    get(key) {
-      const name = keys[key];
-      if (name === undefined) return undefined;
-      const value = text(name);
-      if (value === undefined || !key.endsWith('.type')) return value;
-      return isPemFile(value) ? 'PEM' : 'PKCS12';
-    },
-    name: (key) => keys[key] ?? key,
+    get: (key) => values[key]?.[1],
+    name: (key) => values[key]?.[0] ?? key,
   };
+}
+
+/** The store type the loader expects for a file: PEM text or (anything else) PKCS12. */
+function storeType(file: string): 'PEM' | 'PKCS12' {
+  return isPemFile(file) ? 'PEM' : 'PKCS12';
 }
 
 function isPemFile(file: string): boolean {
