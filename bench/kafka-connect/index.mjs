@@ -35,6 +35,14 @@ const CDC_ROWS = Number(process.env.BENCH_KC_CDC_ROWS ?? 200_000);
 const repo = path.resolve(here, '../..');
 const N = Number(process.env.BENCH_KC_RECORDS ?? 500_000);
 const REPEATS = Number(process.env.BENCH_KC_REPEATS ?? 3);
+// A second built checkout (BENCH_TRIBUTARY_BASELINE=/path) runs as "baseline" in the same interleaved
+// rounds, so a change is measured before/after under the same load; BENCH_KC_SYSTEMS picks who runs.
+const BASELINE = process.env.BENCH_TRIBUTARY_BASELINE ?? null;
+const SYSTEMS = (
+  process.env.BENCH_KC_SYSTEMS ?? (BASELINE ? 'kafka-connect,baseline,tributary' : 'kafka-connect,tributary')
+)
+  .split(',')
+  .map((x) => x.trim());
 const MARIADB_ROWS = Number(process.env.BENCH_KC_MARIADB_ROWS ?? 300_000);
 const MARIADB_UPDATES = Number(process.env.BENCH_KC_MARIADB_UPDATES ?? 200_000);
 /** Which pipelines run: sink, source, postgres, mariadb (all by default). */
@@ -89,12 +97,12 @@ async function fillTopic(bootstrap, topic, partitions) {
 }
 
 /** A Tributary standalone worker process, like `tributary standalone worker.properties connector.properties`. */
-async function startTributary(dir, worker, connector) {
+async function startTributary(dir, worker, connector, checkout = repo) {
   const w = path.join(dir, 'worker.properties');
   const c = path.join(dir, `${connector.name}.properties`);
   writeFileSync(w, props(worker));
   writeFileSync(c, props(connector));
-  const child = spawn(process.execPath, [path.join(repo, 'packages/cli/dist/bin.js'), 'standalone', w, c], {
+  const child = spawn(process.execPath, [path.join(checkout, 'packages/cli/dist/bin.js'), 'standalone', w, c], {
     stdio: ['ignore', 'ignore', 'ignore'],
     env: { ...process.env, TRIBUTARY_LOG_LEVEL: 'warn' },
   });
@@ -121,8 +129,13 @@ async function startWorker(system, dir, bootstrap, connector, converters = STRIN
     'offset.flush.interval.ms': '10000',
     ...converters,
   };
-  if (system === 'tributary')
-    return startTributary(dir, { ...worker, listeners: `http://127.0.0.1:${await freePort()}` }, connector);
+  if (system !== 'kafka-connect')
+    return startTributary(
+      dir,
+      { ...worker, listeners: `http://127.0.0.1:${await freePort()}` },
+      connector,
+      system === 'baseline' ? BASELINE : repo,
+    );
   return startKafkaConnect({
     libs,
     dir,
@@ -199,7 +212,7 @@ async function postgresCdc(system, bootstrap, pgUrl) {
   const url = await createTestDatabase(`bench_kc_${system}`, pgUrl);
   const sql = new pg.Client({ connectionString: url });
   await sql.connect();
-  const prefix = `benchkc${system === 'tributary' ? 't' : 'k'}${Date.now()}`;
+  const prefix = `benchkc${system === 'tributary' ? 't' : system === 'baseline' ? 'b' : 'k'}${Date.now()}`;
   try {
     await sql.query(
       'CREATE TABLE orders (id bigint PRIMARY KEY, customer text NOT NULL, amount numeric(12,2) NOT NULL, status text NOT NULL, created_at timestamptz NOT NULL)',
@@ -246,8 +259,8 @@ async function mariadbCdc(system, bootstrap, server) {
   const mysql = (await import('mysql2/promise')).default;
   const { createOrders, insertOrders } = await import('../mysql-cdc/orders.mjs');
   const run = ++mariadbRun;
-  const db = `bench_${system === 'tributary' ? 't' : 'k'}${run}`;
-  const prefix = `benchkcm${system === 'tributary' ? 't' : 'k'}${Date.now()}`;
+  const db = `bench_${system === 'tributary' ? 't' : system === 'baseline' ? 'b' : 'k'}${run}`;
+  const prefix = `benchkcm${system === 'tributary' ? 't' : system === 'baseline' ? 'b' : 'k'}${Date.now()}`;
   const sql = await mysql.createConnection({ host: server.host, port: server.port, user: server.user });
   try {
     await createOrders(sql, db);
@@ -426,7 +439,7 @@ export async function run(endpoints) {
   };
   try {
     for (let rep = 0; rep < REPEATS; rep++) {
-      for (const system of rep % 2 === 0 ? ['kafka-connect', 'tributary'] : ['tributary', 'kafka-connect']) {
+      for (const system of rep % 2 === 0 ? SYSTEMS : [...SYSTEMS].reverse()) {
         if (PIPELINES.has('sink')) {
           add('sink, 1 partition', system, await sinkDrain(system, bootstrap, topics[1], 1, expectedBytes));
           add('sink, 4 partitions, 4 tasks', system, await sinkDrain(system, bootstrap, topics[4], 4, expectedBytes));
@@ -455,19 +468,22 @@ export async function run(endpoints) {
     console.log(
       `broker limit (Kafka's tools, same record size): produce ${fmt(limit.produce)} rec/s (acks=all), consume ${fmt(limit.consume)} rec/s`,
     );
+  // Ratios are Tributary's over the reference: Kafka Connect when it ran, else the baseline checkout.
+  const reference = SYSTEMS.includes('kafka-connect') ? 'kafka-connect' : 'baseline';
+  const others = SYSTEMS.filter((x) => x !== 'tributary');
+  const label = (x) => (x === 'kafka-connect' ? 'KC' : x);
   console.log(
-    'pipeline                      | Tributary rec/s | Kafka Connect rec/s | ratio | of broker | RSS MiB T / KC | CPU s T / KC',
+    `pipeline                      | ${['tributary', ...others].map((x) => `${label(x)} rec/s`.padStart(15)).join(' | ')} | ratio | of broker | RSS MiB ${['T', ...others.map(label)].join(' / ')} | CPU s ${['T', ...others.map(label)].join(' / ')}`,
   );
   for (const [name, by] of Object.entries(results)) {
-    const t = by.tributary;
-    const k = by['kafka-connect'];
-    const tr = median(t.map((r) => r.rate));
-    const kr = median(k.map((r) => r.rate));
+    const rate = (x) => median(by[x].map((r) => r.rate));
+    const tr = rate('tributary');
     const brokerSide = name.startsWith('sink') ? limit?.consume : limit?.produce;
     const ofBroker = brokerSide ? `${((100 * tr) / brokerSide).toFixed(0)}%` : '-';
-    const bad = [...t, ...k].some((r) => !r.ok) ? '  (a run did not complete: rate 0)' : '';
+    const bad = SYSTEMS.some((x) => by[x].some((r) => !r.ok)) ? '  (a run did not complete: rate 0)' : '';
+    const each = (f) => ['tributary', ...others].map((x) => f(by[x])).join(' / ');
     console.log(
-      `${name.padEnd(29)} | ${fmt(tr).padStart(15)} | ${fmt(kr).padStart(19)} | ${(tr / kr).toFixed(2).padStart(5)} | ${ofBroker.padStart(9)} | ${fmt(median(t.map((r) => r.peakRssMiB)))} / ${fmt(median(k.map((r) => r.peakRssMiB)))} | ${median(t.map((r) => r.cpuSecs)).toFixed(1)} / ${median(k.map((r) => r.cpuSecs)).toFixed(1)}${bad}`,
+      `${name.padEnd(29)} | ${['tributary', ...others].map((x) => fmt(rate(x)).padStart(15)).join(' | ')} | ${(tr / rate(reference)).toFixed(2).padStart(5)} | ${ofBroker.padStart(9)} | ${each((rs) => fmt(median(rs.map((r) => r.peakRssMiB))))} | ${each((rs) => median(rs.map((r) => r.cpuSecs)).toFixed(1))}${bad}`,
     );
   }
   console.log(`load average at end: ${loadavg()}`);

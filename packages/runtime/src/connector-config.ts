@@ -11,6 +11,7 @@ import {
   type Transformation,
 } from '@tributary/api';
 import { z } from 'zod';
+import type { RecordContext, RetryWithToleranceOperator } from './errors/tolerance.js';
 import type { Plugins } from './plugins.js';
 import { withPrefix } from './worker-config.js';
 
@@ -429,7 +430,44 @@ export class TransformationChain {
     return new TransformationChain(stages);
   }
 
-  /** Applies one stage; the caller wraps this in error handling per stage. */
+  /**
+   * Runs the record through every stage under errors.* (Kafka Connect's TransformationChain.apply):
+   * null when a stage drops it or its failure is tolerated. Synchronous while every stage succeeds,
+   * so the record path pays for a promise only when a stage needed a retry, a wait or a report.
+   */
+  apply<R extends ConnectRecord>(
+    record: R,
+    tolerance: RetryWithToleranceOperator,
+    context: RecordContext,
+  ): R | null | Promise<R | null> {
+    return this.#applyFrom(0, record, tolerance, context);
+  }
+
+  #applyFrom<R extends ConnectRecord>(
+    first: number,
+    record: R,
+    tolerance: RetryWithToleranceOperator,
+    context: RecordContext,
+  ): R | null | Promise<R | null> {
+    let current = record;
+    for (let i = first; i < this.stages.length; i++) {
+      const stage = this.stages[i]!;
+      const input = current;
+      const out = tolerance.execute(
+        'TRANSFORMATION',
+        stage.className,
+        () => TransformationChain.applyStage(stage, input),
+        context,
+      );
+      if (out instanceof Promise)
+        return out.then((r) => (r.ok && r.value ? this.#applyFrom(i + 1, r.value, tolerance, context) : null));
+      if (!out.ok || !out.value) return null;
+      current = out.value;
+    }
+    return current;
+  }
+
+  /** Applies one stage, its predicate first; apply() runs it under errors.*. */
   static applyStage<R extends ConnectRecord>(stage: TransformStage, record: R): R | null {
     if (stage.predicate) {
       const match = stage.predicate.test(record);

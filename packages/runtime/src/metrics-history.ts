@@ -3,7 +3,7 @@ import type { MetricsSample, TaskMetricsSample } from './herder-api.js';
 
 export type { MetricsSample, TaskMetricsSample } from './herder-api.js';
 import { WorkerSinkTask } from './tasks/worker-sink-task.js';
-import { WorkerSourceTask } from './tasks/worker-source-task.js';
+import { AbstractWorkerSourceTask } from './tasks/abstract-worker-source-task.js';
 import type { WorkerTask } from './tasks/worker-task.js';
 
 export interface MetricsHistoryOptions {
@@ -72,7 +72,7 @@ export class MetricsHistory {
 const LAG_WATCH_MS = 60_000;
 
 async function sampleTask(t: WorkerTask, withLag: boolean): Promise<TaskMetricsSample | null> {
-  const type = t instanceof WorkerSinkTask ? 'sink' : t instanceof WorkerSourceTask ? 'source' : null;
+  const type = t instanceof WorkerSinkTask ? 'sink' : t instanceof AbstractWorkerSourceTask ? 'source' : null;
   if (!type) return null;
   const e = t.deps.tolerance.counters;
   const lag = withLag && t instanceof WorkerSinkTask ? await t.lag().catch(() => []) : [];

@@ -4,7 +4,7 @@ import type { WorkerHerder } from './herder.js';
 import type { ConnectorState } from './herder-api.js';
 import { KafkaStatusBackingStore } from './storage/status-store.js';
 import { WorkerSinkTask } from './tasks/worker-sink-task.js';
-import { WorkerSourceTask } from './tasks/worker-source-task.js';
+import { AbstractWorkerSourceTask } from './tasks/abstract-worker-source-task.js';
 import type { WorkerTask } from './tasks/worker-task.js';
 
 /** Rebalance figures a distributed herder keeps (connect-worker-rebalance-metrics). */
@@ -112,7 +112,7 @@ export class WorkerMetrics {
         },
       });
     };
-    const isSource = (t: WorkerTask): boolean => t instanceof WorkerSourceTask;
+    const isSource = (t: WorkerTask): boolean => t instanceof AbstractWorkerSourceTask;
     const isSink = (t: WorkerTask): boolean => t instanceof WorkerSinkTask;
 
     // connector-task-metrics
@@ -392,7 +392,7 @@ export class WorkerMetrics {
       collect() {
         const now = Date.now();
         for (const t of worker()) {
-          if (t instanceof WorkerSourceTask)
+          if (t instanceof AbstractWorkerSourceTask)
             metrics.#remember(`src:${t.id.connector}:${t.id.task}`, now, {
               poll: t.counters.recordsPolled,
               write: t.counters.recordsWritten,

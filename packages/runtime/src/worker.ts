@@ -1,61 +1,21 @@
 /** Runs connectors and tasks in this process and writes their status; the herder decides what runs here (Kafka Connect's Worker). */
 import { Admin } from '@platformatic/kafka';
-import type {
-  Connector,
-  Converter,
-  HeaderConverter,
-  Logger,
-  SinkTask,
-  SourceOffset,
-  SourcePartition,
-  SourceTask,
-} from '@tributary/api';
+import type { Connector, Logger } from '@tributary/api';
 import { AutoRestarts, type RestartTarget, autoRestartPolicy } from './auto-restart.js';
 import { connectorNameProblem } from './connector-name.js';
 import { passwordKeys } from './secrets.js';
-import {
-  SinkConnectorConfigDef,
-  SourceConnectorConfigDef,
-  ConnectorConfigDef,
-  TransformationChain,
-} from './connector-config.js';
-import { DeadLetterQueueReporter } from './errors/dlq.js';
-import { type ErrorReporter, LogReporter, RetryWithToleranceOperator } from './errors/tolerance.js';
 import type { ConnectorState, ConnectorTaskId, TargetState } from './herder-api.js';
 import type { LoggerRegistry } from './logging.js';
-import type { Plugins } from './plugins.js';
-import { KafkaOffsetBackingStore, type OffsetBackingStore } from './storage/offset-store.js';
 import type { StatusBackingStore, StatusRecord, StuckRecord } from './storage/status-store.js';
-import { offsetStorageReader, WorkerSourceTask } from './tasks/worker-source-task.js';
-import { TopicCreation } from './tasks/topic-creation.js';
-import { WorkerSinkTask } from './tasks/worker-sink-task.js';
-import type { Converters, TaskStatusListener, WorkerTask } from './tasks/worker-task.js';
-import { withPrefix } from './worker-config.js';
+import { buildTask, type TaskEnvironment } from './tasks/task-builders.js';
+import { offsetStorageReader } from './tasks/worker-source-task.js';
+import type { TaskStatusListener, WorkerTask } from './tasks/worker-task.js';
 
-export interface WorkerOptions {
+export interface WorkerOptions extends TaskEnvironment {
   workerId: string;
-  bootstrapServers: string[];
-  clientIdPrefix: string;
-  workerProps: Readonly<Record<string, string>>;
-  keyConverter: string;
-  valueConverter: string;
-  headerConverter: string;
-  offsetFlushIntervalMs: number;
-  offsetFlushTimeoutMs: number;
   gracefulShutdownMs: number;
-  maxBufferedRecords: number;
-  maxBufferedBytes: number;
-  maxPollRecords: number;
-  sessionTimeoutMs: number;
-  heartbeatIntervalMs: number;
-  rebalanceTimeoutMs: number;
-  topicCreationEnable: boolean;
-  plugins: Plugins;
-  offsetStore: OffsetBackingStore;
   statusStore: StatusBackingStore;
   loggers: LoggerRegistry;
-  /** Exactly-once source support (distributed mode with exactly.once.source.support=enabled). */
-  exactlyOnceSource: { groupId: string; offsetTopic: string; offsetPartitions: number } | null;
   /** Resolves ${provider:path:key} placeholders just before a connector or task sees its config. */
   resolveConfig: (props: Readonly<Record<string, string>>) => Promise<Record<string, string>>;
   /** How often the stuck-task watchdog looks at running tasks (default 1 s). */
@@ -84,16 +44,6 @@ interface RunningConnector {
 /** AbstractHerder writes UNASSIGNED and FAILED with putSafe (fenced by generation), every other state with put. */
 function isSafeWrite(state: ConnectorState): boolean {
   return state === 'UNASSIGNED' || state === 'FAILED';
-}
-
-/** delivery.timeout.ms of a source task's producer: producer.override.* of the connector, else producer.* of the worker. */
-function deliveryTimeoutMs(
-  worker: Readonly<Record<string, string>>,
-  connector: Readonly<Record<string, string>>,
-): number {
-  const raw = connector['producer.override.delivery.timeout.ms'] ?? worker['producer.delivery.timeout.ms'];
-  const n = Number(raw);
-  return raw !== undefined && Number.isInteger(n) && n > 0 ? n : 120_000;
 }
 
 /** Trace text as Kafka Connect stores it in status records: the stack, then each cause. */
@@ -451,27 +401,6 @@ export class Worker {
     this.opts.loggers.release(rc.loggerName, rc.logger);
   }
 
-  #converter(kind: 'key' | 'value', props: Readonly<Record<string, string>>): { conv: Converter; cls: string } {
-    const key = `${kind}.converter`;
-    const fromConnector = props[key];
-    const cls = fromConnector ?? (kind === 'key' ? this.opts.keyConverter : this.opts.valueConverter);
-    const conv = this.opts.plugins.create(cls, 'converter');
-    // Connector-level converter keys replace the worker's entirely, as in Kafka Connect.
-    const cfg = fromConnector ? withPrefix(props, `${key}.`) : withPrefix(this.opts.workerProps, `${key}.`);
-    conv.configure(cfg, kind === 'key');
-    return { conv, cls };
-  }
-
-  #headerConverter(props: Readonly<Record<string, string>>): { conv: HeaderConverter; cls: string } {
-    const fromConnector = props['header.converter'];
-    const cls = fromConnector ?? this.opts.headerConverter;
-    const conv = this.opts.plugins.create(cls, 'header_converter', 'converter') as HeaderConverter;
-    conv.configure(
-      fromConnector ? withPrefix(props, 'header.converter.') : withPrefix(this.opts.workerProps, 'header.converter.'),
-    );
-    return { conv, cls };
-  }
-
   #listener(connectorConfig: Readonly<Record<string, string>>): TaskStatusListener {
     const running = (id: ConnectorTaskId): void => {
       this.autoRestarts.running({ connector: id.connector, task: id.task });
@@ -509,123 +438,20 @@ export class Worker {
       this.opts.loggers.secrets.addConfig(resolved, secretKeys);
       this.opts.loggers.secrets.addConfig(resolvedTask, secretKeys);
       const connector = this.instantiateConnector(resolved);
-      const key = this.#converter('key', resolved);
-      const value = this.#converter('value', resolved);
-      const header = this.#headerConverter(resolved);
-      const converters: Converters = {
-        key: key.conv,
-        value: value.conv,
-        header: header.conv,
-        keyClass: key.cls,
-        valueClass: value.cls,
-        headerClass: header.cls,
-      };
-      const transforms = TransformationChain.build(resolved, this.opts.plugins);
-      const base = (connector.kind === 'sink' ? SinkConnectorConfigDef : SourceConnectorConfigDef).parse(resolved);
-      const common = ConnectorConfigDef.parse(resolved);
-      let tolerance: RetryWithToleranceOperator;
-      const reporters: ErrorReporter[] = [];
-      let task: WorkerTask;
-      const stopping = (): boolean => task?.stopping ?? false;
-      tolerance = new RetryWithToleranceOperator(common, reporters, stopping);
-      if (common['errors.log.enable'])
-        reporters.push(new LogReporter(logger, common['errors.log.include.messages'], () => tolerance.counters));
-      const clientId = `${this.opts.clientIdPrefix}-${id.connector}-${id.task}`;
-      const onTopicUsed = (topic: string): void => {
-        void this.opts.statusStore
-          .putTopic({ name: topic, connector: id.connector, task: id.task, discoverTimestamp: Date.now() })
-          .catch(() => undefined);
-      };
-      if (connector.kind === 'sink') {
-        const sinkCfg = SinkConnectorConfigDef.parse(resolved);
-        const dlqTopic = sinkCfg['errors.deadletterqueue.topic.name'];
-        if (dlqTopic) {
-          reporters.push(
-            await DeadLetterQueueReporter.create({
-              admin: this.admin,
-              bootstrapServers: this.opts.bootstrapServers,
-              clientId: `${clientId}-dlq`,
-              topic: dlqTopic,
-              replicationFactor: sinkCfg['errors.deadletterqueue.topic.replication.factor'],
-              contextHeaders: sinkCfg['errors.deadletterqueue.context.headers.enable'],
-              connector: id.connector,
-              task: id.task,
-              logger,
-              counters: () => tolerance.counters,
-            }),
-          );
-        }
-        const topics = (resolvedTask.topics ?? sinkCfg.topics.join(','))
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean);
-        const regex = resolvedTask['topics.regex'] ?? sinkCfg['topics.regex'];
-        const TaskClass = connector.taskClass();
-        task = new WorkerSinkTask({
-          id,
-          taskConfig: resolvedTask,
-          connectorConfig: resolved,
-          converters,
-          transforms,
-          tolerance,
-          listener: this.#listener(connectorConfig),
-          logger,
-          initialState: targetState,
-          task: new TaskClass() as SinkTask,
-          connectorName: id.connector,
-          bootstrapServers: this.opts.bootstrapServers,
-          clientId,
-          topics,
-          topicsRegex: regex ? new RegExp(`^(?:${regex})$`) : null,
-          offsetFlushIntervalMs: this.opts.offsetFlushIntervalMs,
-          maxPollRecords: this.opts.maxPollRecords,
-          sessionTimeoutMs: this.opts.sessionTimeoutMs,
-          heartbeatIntervalMs: this.opts.heartbeatIntervalMs,
-          rebalanceTimeoutMs: this.opts.rebalanceTimeoutMs,
-          onTopicUsed,
-        });
-      } else {
-        const srcCfg = base as ReturnType<typeof SourceConnectorConfigDef.parse>;
-        const eosCfg = this.opts.exactlyOnceSource;
-        const store = this.opts.offsetStore;
-        const exactlyOnce = eosCfg
-          ? {
-              transactionalId: `${eosCfg.groupId}-${id.connector}-${id.task}`,
-              boundary: srcCfg['transaction.boundary'],
-              intervalMs: srcCfg['transaction.boundary.interval.ms'] ?? this.opts.offsetFlushIntervalMs,
-              offsetTopic: eosCfg.offsetTopic,
-              offsetPartitions: eosCfg.offsetPartitions,
-              onCommitted: (entries: Array<{ partition: SourcePartition; offset: SourceOffset }>) => {
-                if (store instanceof KafkaOffsetBackingStore) store.applyCommitted(id.connector, entries);
-              },
-            }
-          : null;
-        const TaskClass = connector.taskClass();
-        task = new WorkerSourceTask({
-          id,
-          taskConfig: resolvedTask,
-          connectorConfig: resolved,
-          converters,
-          transforms,
-          tolerance,
-          listener: this.#listener(connectorConfig),
-          logger,
-          initialState: targetState,
-          task: new TaskClass() as SourceTask,
-          offsetStore: this.opts.offsetStore,
-          connectorName: id.connector,
-          bootstrapServers: this.opts.bootstrapServers,
-          clientId,
-          offsetFlushIntervalMs: this.opts.offsetFlushIntervalMs,
-          offsetFlushTimeoutMs: this.opts.offsetFlushTimeoutMs,
-          maxBufferedRecords: this.opts.maxBufferedRecords,
-          maxBufferedBytes: this.opts.maxBufferedBytes,
-          onTopicUsed,
-          topicCreation: TopicCreation.of(resolved, this.opts.topicCreationEnable, this.admin),
-          exactlyOnce,
-          deliveryTimeoutMs: deliveryTimeoutMs(this.opts.workerProps, resolved),
-        });
-      }
+      const task = await buildTask(this.opts, () => this.admin, {
+        id,
+        connector,
+        connectorConfig: resolved,
+        taskConfig: resolvedTask,
+        targetState,
+        logger,
+        listener: this.#listener(connectorConfig),
+        onTopicUsed: (topic) => {
+          void this.opts.statusStore
+            .putTopic({ name: topic, connector: id.connector, task: id.task, discoverTimestamp: Date.now() })
+            .catch(() => undefined);
+        },
+      });
       this.#tasks.set(Worker.taskKey(id), task);
       task.start();
       return true;

@@ -33,6 +33,9 @@ export interface ProcessingContext {
   attempts: number;
 }
 
+/** What a stage knows of the record it runs on: the context minus what the failure itself adds. */
+export type RecordContext = Omit<ProcessingContext, 'stage' | 'className' | 'error' | 'attempts'>;
+
 export interface ErrorReporter {
   report(ctx: ProcessingContext): Promise<void>;
   close?(): Promise<void>;
@@ -107,7 +110,7 @@ export class RetryWithToleranceOperator {
     stage: Stage,
     className: string,
     op: () => T,
-    context: Omit<ProcessingContext, 'stage' | 'className' | 'error' | 'attempts'> = {},
+    context: RecordContext = {},
   ): ExecResult<T> | Promise<ExecResult<T>> {
     // Synchronous on success: the record path pays for a promise only when something failed.
     try {
@@ -137,7 +140,7 @@ export class RetryWithToleranceOperator {
     className: string,
     op: () => T,
     first: Error,
-    context: Omit<ProcessingContext, 'stage' | 'className' | 'error' | 'attempts'>,
+    context: RecordContext,
   ): Promise<{ ok: true; value: T } | { ok: false }> {
     let error = first;
     let attempts = 1;

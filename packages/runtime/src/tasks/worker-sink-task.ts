@@ -1,20 +1,16 @@
 /** Runs a SinkTask: consumer group, converters, transforms, put() and commits of what preCommit() returns (Kafka Connect's WorkerSinkTask). */
 import { Admin } from '@platformatic/kafka';
 import {
-  type ConnectRecord,
   type ErrantRecordReporter,
   RetriableException,
-  type SinkRecord,
   type SinkTask,
   type TopicPartition,
   type TopicPartitionOffset,
 } from '@tributary/api';
-import { TransformationChain } from '../connector-config.js';
-import type { ProcessingContext } from '../errors/tolerance.js';
 import { consumerGroupProtocol, decodeAssignment } from '../kafka/consumer-protocol.js';
 import { GroupMembership } from '../kafka/group-membership.js';
 import { KafkaReader, type RawRecord } from '../kafka/reader.js';
-import { connectHeaders, sinkRecordOf } from './sink-conversion.js';
+import { convertAndTransform } from './sink-conversion.js';
 import { errorText } from '../util/error-text.js';
 import { sinkConsumerGroup } from '../sink-offsets.js';
 import { WorkerTask, type WorkerTaskDeps } from './worker-task.js';
@@ -327,18 +323,7 @@ export class WorkerSinkTask extends WorkerTask {
   async #deliver(raw: RawRecord[]): Promise<void> {
     this.counters.recordsRead += raw.length;
     this.#rawByOrigin = new Map(raw.map((r) => [`${r.topic}:${r.partition}:${r.offset}`, r]));
-    const records: SinkRecord[] = [];
-    for (const r of raw) {
-      // Fast path without the error handler's bookkeeping; on any failure the record is processed
-      // again from the start under errors.* (converters and transforms are pure functions of it).
-      let rec: SinkRecord | null;
-      try {
-        rec = this.#convertAndTransformFast(r);
-      } catch {
-        rec = await this.#convertAndTransform(r);
-      }
-      if (rec) records.push(rec);
-    }
+    const records = await convertAndTransform(raw, this.deps.converters, this.deps.transforms, this.deps.tolerance);
     for (;;) {
       try {
         await this.watch('put', () => this.#sinkDeps.task.put(records));
@@ -364,53 +349,6 @@ export class WorkerSinkTask extends WorkerTask {
       if (this.#assigned.has(k)) this.#current.set(k, { topic: r.topic, partition: r.partition, offset: r.offset + 1 });
     }
     this.#rawByOrigin = new Map();
-  }
-
-  #convertAndTransformFast(r: RawRecord): SinkRecord | null {
-    const c = this.deps.converters;
-    const headers = connectHeaders(c, r);
-    const key = c.key.toConnectData(r.topic, headers, r.key);
-    const value = c.value.toConnectData(r.topic, headers, r.value);
-    let record: ConnectRecord | null = sinkRecordOf(r, headers, key, value);
-    for (const stage of this.deps.transforms.stages) {
-      record = TransformationChain.applyStage(stage, record);
-      if (!record) return null;
-    }
-    return record as SinkRecord;
-  }
-
-  async #convertAndTransform(r: RawRecord): Promise<SinkRecord | null> {
-    const tol = this.deps.tolerance;
-    const c = this.deps.converters;
-    const ctx: Omit<ProcessingContext, 'stage' | 'className' | 'error' | 'attempts'> = { consumed: r };
-    const headers = await tol.execute('HEADER_CONVERTER', c.headerClass, () => connectHeaders(c, r), ctx);
-    if (!headers.ok) return null;
-    const key = await tol.execute(
-      'KEY_CONVERTER',
-      c.keyClass,
-      () => c.key.toConnectData(r.topic, headers.value, r.key),
-      ctx,
-    );
-    if (!key.ok) return null;
-    const value = await tol.execute(
-      'VALUE_CONVERTER',
-      c.valueClass,
-      () => c.value.toConnectData(r.topic, headers.value, r.value),
-      ctx,
-    );
-    if (!value.ok) return null;
-    let record: ConnectRecord | null = sinkRecordOf(r, headers.value, key.value, value.value);
-    for (const stage of this.deps.transforms.stages) {
-      const out = await tol.execute(
-        'TRANSFORMATION',
-        stage.className,
-        () => TransformationChain.applyStage(stage, record!),
-        ctx,
-      );
-      record = out.ok ? out.value : null;
-      if (!record) return null;
-    }
-    return record as SinkRecord;
   }
 
   /** preCommit() decides; we commit exactly what it returns, for partitions still assigned. */

@@ -1,5 +1,5 @@
 /** The life cycle shared by source and sink task runners: start, pause, failure, stop and the stuck-task watchdog (Kafka Connect's WorkerTask). */
-import type { Converter, HeaderConverter, Headers, Logger } from '@tributary/api';
+import type { Converter, HeaderConverter, Logger } from '@tributary/api';
 import type { TransformationChain } from '../connector-config.js';
 import type { RetryWithToleranceOperator } from '../errors/tolerance.js';
 import type { ConnectorTaskId, TargetState } from '../herder-api.js';
@@ -211,21 +211,4 @@ export abstract class WorkerTask {
     if (!ok) this.logger.error({ timeoutMs }, 'Graceful stop of task failed: it did not stop within the timeout');
     return ok;
   }
-
-  /** Header conversion shared by both directions. */
-  protected convertHeadersToBytes(topic: string, headers: Headers): Map<Buffer, Buffer> {
-    const out = new Map<Buffer, Buffer>();
-    for (const h of headers) {
-      const bytes = this.deps.converters.header.fromConnectHeader(topic, h.key, h.schema, h.value);
-      // A null header value cannot be carried by the producer's map form; Kafka keeps key-only headers as empty.
-      out.set(
-        Buffer.from(h.key),
-        bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : Buffer.alloc(0),
-      );
-    }
-    return out;
-  }
 }
-
-export const toBuffer = (b: Uint8Array | null): Buffer | undefined =>
-  b === null ? undefined : Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
