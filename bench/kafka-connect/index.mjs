@@ -104,7 +104,8 @@ async function startTributary(dir, worker, connector, checkout = repo) {
   writeFileSync(c, props(connector));
   const child = spawn(process.execPath, [path.join(checkout, 'packages/cli/dist/bin.js'), 'standalone', w, c], {
     stdio: ['ignore', 'ignore', 'ignore'],
-    env: { ...process.env, TRIBUTARY_LOG_LEVEL: 'warn' },
+    // BENCH_TRIBUTARY_NODE_OPTIONS reaches the worker alone (e.g. --cpu-prof), not the bench or Kafka Connect.
+    env: { ...process.env, TRIBUTARY_LOG_LEVEL: 'warn', NODE_OPTIONS: process.env.BENCH_TRIBUTARY_NODE_OPTIONS ?? '' },
   });
   let exited = null;
   child.on('exit', (code) => {
@@ -116,7 +117,9 @@ async function startTributary(dir, worker, connector, checkout = repo) {
     stop: async () => {
       if (exited !== null) return;
       child.kill('SIGTERM');
-      for (let i = 0; i < 100 && exited === null; i++) await sleep(100);
+      // A profiled worker writes its profile as it exits: give it the time to get there.
+      const waits = process.env.BENCH_TRIBUTARY_NODE_OPTIONS ? 600 : 100;
+      for (let i = 0; i < waits && exited === null; i++) await sleep(100);
       if (exited === null) child.kill('SIGKILL');
     },
   };
@@ -469,7 +472,11 @@ export async function run(endpoints) {
       `broker limit (Kafka's tools, same record size): produce ${fmt(limit.produce)} rec/s (acks=all), consume ${fmt(limit.consume)} rec/s`,
     );
   // Ratios are Tributary's over the reference: Kafka Connect when it ran, else the baseline checkout.
-  const reference = SYSTEMS.includes('kafka-connect') ? 'kafka-connect' : 'baseline';
+  const reference = SYSTEMS.includes('kafka-connect')
+    ? 'kafka-connect'
+    : SYSTEMS.includes('baseline')
+      ? 'baseline'
+      : null;
   const others = SYSTEMS.filter((x) => x !== 'tributary');
   const label = (x) => (x === 'kafka-connect' ? 'KC' : x);
   console.log(
@@ -483,7 +490,7 @@ export async function run(endpoints) {
     const bad = SYSTEMS.some((x) => by[x].some((r) => !r.ok)) ? '  (a run did not complete: rate 0)' : '';
     const each = (f) => ['tributary', ...others].map((x) => f(by[x])).join(' / ');
     console.log(
-      `${name.padEnd(29)} | ${['tributary', ...others].map((x) => fmt(rate(x)).padStart(15)).join(' | ')} | ${(tr / rate(reference)).toFixed(2).padStart(5)} | ${ofBroker.padStart(9)} | ${each((rs) => fmt(median(rs.map((r) => r.peakRssMiB))))} | ${each((rs) => median(rs.map((r) => r.cpuSecs)).toFixed(1))}${bad}`,
+      `${name.padEnd(29)} | ${['tributary', ...others].map((x) => fmt(rate(x)).padStart(15)).join(' | ')} | ${(reference ? (tr / rate(reference)).toFixed(2) : '-').padStart(5)} | ${ofBroker.padStart(9)} | ${each((rs) => fmt(median(rs.map((r) => r.peakRssMiB))))} | ${each((rs) => median(rs.map((r) => r.cpuSecs)).toFixed(1))}${bad}`,
     );
   }
   console.log(`load average at end: ${loadavg()}`);

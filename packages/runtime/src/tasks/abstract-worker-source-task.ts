@@ -50,10 +50,10 @@ export function offsetStorageReader(store: OffsetBackingStore, connector: string
 export interface OutMessage {
   topic: string;
   partition: number;
-  key?: Buffer;
-  value?: Buffer;
+  key: Buffer | undefined;
+  value: Buffer | undefined;
   headers: Map<Buffer, Buffer>;
-  timestamp?: bigint;
+  timestamp: bigint | undefined;
 }
 
 /** Converted records with their submission and the record as polled (commitRecord() receives that one). */
@@ -190,18 +190,16 @@ export abstract class AbstractWorkerSourceTask extends WorkerTask {
         (cached !== undefined
           ? this.#partitionOf(rec.topic, c.key, cached)
           : await this.#partitionFor(rec.topic, c.key));
-      out.push({
-        msg: {
-          topic: rec.topic,
-          partition,
-          ...(c.key ? { key: c.key } : {}),
-          ...(c.value ? { value: c.value } : {}),
-          headers: c.headers,
-          ...(rec.timestamp !== null && rec.timestamp !== undefined ? { timestamp: BigInt(rec.timestamp) } : {}),
-        },
-        sub,
-        record: original,
-      });
+      // One object of one shape per record (no spreads): the producer reads an absent and an undefined field alike.
+      const msg: OutMessage = {
+        topic: rec.topic,
+        partition,
+        key: c.key,
+        value: c.value,
+        headers: c.headers,
+        timestamp: rec.timestamp === null || rec.timestamp === undefined ? undefined : BigInt(rec.timestamp),
+      };
+      out.push({ msg, sub, record: original });
     }
     return out;
   }

@@ -31,6 +31,8 @@ export class SubmittedRecords {
   readonly #byPartition = new Map<string, PartitionQueue>();
   #pending = 0;
   #pendingBytes = 0;
+  #lastPartition: SourcePartition | null = null;
+  #lastKey: string | null = null;
 
   /** Records submitted and not acknowledged yet. */
   get pending(): number {
@@ -50,7 +52,15 @@ export class SubmittedRecords {
   }
 
   submit(partition: SourcePartition | null, offset: SourceOffset | null): SubmittedRecord {
-    const partitionKey = partition ? canonical(partition) : null;
+    // A connector hands the same partition object to record after record; its key is computed once.
+    let partitionKey: string | null = null;
+    if (partition) {
+      if (partition !== this.#lastPartition) {
+        this.#lastPartition = partition;
+        this.#lastKey = canonical(partition);
+      }
+      partitionKey = this.#lastKey;
+    }
     const s: SubmittedRecord = { partitionKey, offset, acked: false, bytes: 0 };
     this.#pending++;
     if (partitionKey !== null && partition) {
