@@ -9,7 +9,6 @@ import {
   type SourcePartition,
   type SourceRecord,
 } from '@tributary/api';
-import type pg from 'pg';
 import {
   connectOptions,
   initialStatements,
@@ -18,7 +17,16 @@ import {
   type PostgresConfig,
   snapshotMode,
 } from './config.js';
-import { connectSql, type PgConnectOptions, quoteIdent, sqlState } from './connection.js';
+import {
+  ConnectionLost,
+  checkServer,
+  columnTypes,
+  isConnectionError,
+  type PgConnectOptions,
+  PostgresConnection,
+  quoteIdent,
+  textRows,
+} from './connection.js';
 import { CONNECTOR_VERSION, type EventContext } from './events.js';
 import { Filters, type TableId } from './filters.js';
 import {
@@ -40,32 +48,6 @@ import { SpillStore } from './spill.js';
 import { type CatalogAccess, ChangeEventProcessor, type ResumePoint } from './streaming.js';
 import { catalogTableModel, modelContext, readCatalogTable, type TableModel } from './tables.js';
 
-/** The connection to the server went away (restart, network): reconnect and resume. */
-class ConnectionLost extends Error {
-  constructor(message: string, cause?: unknown) {
-    super(message, { cause });
-    this.name = 'ConnectionLost';
-  }
-}
-
-const CONNECTION_STATES = new Set(['57P01', '57P02', '57P03', '53300']);
-
-function isConnectionError(err: unknown): boolean {
-  if (err instanceof ConnectionLost) return true;
-  const state = sqlState(err);
-  if (state && (state.startsWith('08') || CONNECTION_STATES.has(state))) return true;
-  const code = (err as { code?: unknown } | null)?.code;
-  if (
-    typeof code === 'string' &&
-    ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND'].includes(code)
-  )
-    return true;
-  const msg = (err as Error | null)?.message ?? '';
-  return /Connection terminated|terminating connection|the database system is (starting up|shutting down|in recovery)|is not currently accepting connections|Client has encountered a connection error|socket hang up|Connection ended unexpectedly/i.test(
-    msg,
-  );
-}
-
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -86,7 +68,7 @@ export class PostgresSourceTask extends SourceTask {
   #filters!: Filters;
   #partition!: SourcePartition;
   #queue!: RecordQueue;
-  #sql: pg.Client | null = null;
+  #sql: PostgresConnection | null = null;
   #types!: TypeRegistry;
   #spill: SpillStore | null = null;
   #tables = new Map<number, TableModel>();
@@ -116,8 +98,7 @@ export class PostgresSourceTask extends SourceTask {
       // The worker does not call stop() after a failed start(): release what was opened.
       await this.#spill?.close().catch(() => undefined);
       await this.#replication?.close().catch(() => undefined);
-      await this.#sql?.end().catch(() => undefined);
-      this.#sql = null;
+      await this.#sql?.close();
       if (isConnectionError(err) && !(err instanceof ConnectException)) {
         throw new RetriableException(`Cannot reach Postgres: ${(err as Error).message}`, { cause: err });
       }
@@ -153,20 +134,11 @@ export class PostgresSourceTask extends SourceTask {
           : 'resuming an incremental snapshot',
       );
     }
-    const sql = await this.#openSql();
-    const version = Number(
-      (await sql.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`)).rows[0]!.v,
+    this.#sql = new PostgresConnection(this.#connect, initialStatements(c), (err) =>
+      this.#logger.debug({ err: err.message }, 'sql connection error'),
     );
-    if (version < 140000)
-      throw new ConnectException(
-        `Postgres ${version} is not supported: pgoutput protocol version 2 needs Postgres 14 or later`,
-      );
-    const walLevel = (await sql.query<{ wal_level: string }>('SHOW wal_level')).rows[0]!.wal_level;
-    if (walLevel !== 'logical') {
-      throw new ConnectException(
-        `wal_level is '${walLevel}'; logical decoding needs wal_level=logical (ALTER SYSTEM SET wal_level = logical, then restart Postgres)`,
-      );
-    }
+    const sql = await this.#sql.open();
+    await checkServer(sql);
     this.#types = await TypeRegistry.load(sql);
     this.#spill = await SpillStore.create(`tributary-pgcdc-${c['slot.name']}`);
     const signalTable = c['signal.data.collection'] ? parseTableId(c['signal.data.collection']) : null;
@@ -252,78 +224,25 @@ export class PostgresSourceTask extends SourceTask {
     }
   }
 
-  async #openSql(): Promise<pg.Client> {
-    const client = await connectSql(this.#connect, (err) =>
-      this.#logger.debug({ err: err.message }, 'sql connection error'),
-    );
-    for (const s of initialStatements(this.#config)) await client.query(s);
-    this.#sql = client;
-    return client;
-  }
-
-  async #sqlClient(): Promise<pg.Client> {
-    if (this.#sql) return this.#sql;
-    return this.#openSql();
-  }
-
-  /** Runs on the regular connection; a lost connection becomes ConnectionLost (the stream reconnects). */
-  async #withSql<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-    try {
-      return await fn(await this.#sqlClient());
-    } catch (err) {
-      if (isConnectionError(err)) {
-        await this.#sql?.end().catch(() => undefined);
-        this.#sql = null;
-        throw new ConnectionLost(`catalog connection lost: ${(err as Error).message}`, err);
-      }
-      throw err;
-    }
-  }
-
   #catalog(): CatalogAccess {
-    const wrap = <T>(fn: (c: pg.Client) => Promise<T>): Promise<T> => this.#withSql(fn);
+    const sql = this.#sql!;
     return {
-      table: (oid) => wrap((c) => readCatalogTable(c, oid)),
-      refreshTypes: () => wrap((c) => this.#types.refresh(c)),
-      heartbeatAction: (q) => wrap(async (c) => void (await c.query(q))),
+      table: (oid) => sql.run((c) => readCatalogTable(c, oid)),
+      refreshTypes: () => sql.run((c) => this.#types.refresh(c)),
+      heartbeatAction: (q) => sql.run(async (c) => void (await c.query(q))),
     };
   }
 
   #incrementalSql(): IncrementalSql {
-    const rawText = { getTypeParser: () => (v: string) => v };
+    const sql = this.#sql!;
     return {
-      textRows: (text, values) =>
-        this.#withSql(async (c) => {
-          const res = await c.query<Array<string | null>>({
-            text,
-            values: [...values],
-            rowMode: 'array',
-            types: rawText,
-          });
-          return res.rows;
-        }),
+      textRows: (text, values) => sql.run((c) => textRows(c, text, values)),
       execute: (text, values) =>
-        this.#withSql(async (c) => {
+        sql.run(async (c) => {
           await c.query(text, [...values]);
         }),
-      tables: () => this.#withSql((c) => listTables(c)),
-      columnTypes: (t) =>
-        this.#withSql(async (c) => {
-          const res = await c.query<{ attname: string; type: string }>(
-            `SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) AS type
-               FROM pg_catalog.pg_attribute a
-               JOIN pg_catalog.pg_class cl ON cl.oid = a.attrelid
-               JOIN pg_catalog.pg_namespace n ON n.oid = cl.relnamespace
-              WHERE n.nspname = $1 AND cl.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped
-              ORDER BY a.attnum`,
-            [t.schema, t.table],
-          );
-          if (res.rows.length === 0)
-            throw new ConnectException(
-              `Table ${t.schema}.${t.table} does not exist (signal.data.collection or a table to snapshot)`,
-            );
-          return res.rows.map((r) => ({ name: r.attname, type: r.type }));
-        }),
+      tables: () => sql.run((c) => listTables(c)),
+      columnTypes: (t) => sql.run((c) => columnTypes(c, t)),
     };
   }
 
@@ -332,7 +251,7 @@ export class PostgresSourceTask extends SourceTask {
     let found: TableModel | null = null;
     for (const m of this.#tables.values()) if (m.id.schema === id.schema && m.id.table === id.table) found = m;
     if (found) return found;
-    const catalog = await this.#withSql((c) => readCatalogTable(c, id));
+    const catalog = await this.#sql!.run((c) => readCatalogTable(c, id));
     if (!catalog) return null;
     const model = catalogTableModel(
       catalog,
@@ -373,7 +292,7 @@ export class PostgresSourceTask extends SourceTask {
         { slot: c['slot.name'] },
         'dropping the existing slot to take a consistent snapshot from a new one',
       );
-      await dropSlot(await this.#sqlClient(), c['slot.name']);
+      await dropSlot(await this.#sql!.client(), c['slot.name']);
     }
     const created = await conn.createSlot(c['slot.name'], {
       exportSnapshot: true,
@@ -468,7 +387,7 @@ export class PostgresSourceTask extends SourceTask {
   async #slotInUse(slot: SlotInfo): Promise<ReplicationSlotError> {
     const who =
       slot.activePid !== null
-        ? ` by ${await describeBackend(await this.#sqlClient(), slot.activePid).catch(() => `PID ${slot.activePid}`)}`
+        ? ` by ${await describeBackend(await this.#sql!.client(), slot.activePid).catch(() => `PID ${slot.activePid}`)}`
         : '';
     return new ReplicationSlotError(
       `Replication slot "${slot.slotName}" is in use${who}: another connector or client is streaming from it. Stop that consumer, or give this connector its own slot.name.`,
@@ -497,7 +416,7 @@ export class PostgresSourceTask extends SourceTask {
     let connection = conn;
     for (let attempt = 1; ; attempt++) {
       connection ??= await ReplicationConnection.connect(this.#connect, this.#logger);
-      const slot = await readSlot(await this.#sqlClient(), c['slot.name']);
+      const slot = await readSlot(await this.#sql!.client(), c['slot.name']);
       if (!slot)
         throw new ReplicationSlotError(
           `Replication slot "${c['slot.name']}" disappeared (dropped by someone else?)`,
@@ -525,7 +444,7 @@ export class PostgresSourceTask extends SourceTask {
       } catch (err) {
         connection = null;
         if (err instanceof ReplicationSlotError && err.sqlState === '55006') {
-          const active = await readSlot(await this.#sqlClient(), c['slot.name']);
+          const active = await readSlot(await this.#sql!.client(), c['slot.name']);
           if (attempt >= c['slot.max.retries'] || this.#stopping) {
             throw active?.activePid ? await this.#slotInUse(active) : err;
           }
@@ -599,8 +518,7 @@ export class PostgresSourceTask extends SourceTask {
         this.#stream = null;
         await this.#replication?.close().catch(() => undefined);
         this.#replication = null;
-        await this.#sql?.end().catch(() => undefined);
-        this.#sql = null;
+        await this.#sql?.close();
         await processor.resetForReconnect();
         startLsn = processor.lastCommitEnd;
         const backoff = Math.min(c['retriable.restart.connector.wait.ms'], 250 * 2 ** Math.min(failures, 10));
@@ -708,12 +626,13 @@ export class PostgresSourceTask extends SourceTask {
     if (this.#run) {
       await Promise.race([this.#run, sleep(10_000)]);
     }
-    if (this.#config?.['slot.drop.on.stop'] && this.#sql) {
+    const sql = this.#sql?.current;
+    if (this.#config?.['slot.drop.on.stop'] && sql) {
       for (let i = 0; i < 50; i++) {
-        const slot = await readSlot(this.#sql, this.#config['slot.name']).catch(() => null);
+        const slot = await readSlot(sql, this.#config['slot.name']).catch(() => null);
         if (!slot) break;
         if (!slot.active) {
-          await dropSlot(this.#sql, this.#config['slot.name']).catch(() => undefined);
+          await dropSlot(sql, this.#config['slot.name']).catch(() => undefined);
           this.#logger.info({ slot: this.#config['slot.name'] }, 'dropped the replication slot (slot.drop.on.stop)');
           break;
         }
@@ -721,7 +640,6 @@ export class PostgresSourceTask extends SourceTask {
       }
     }
     await this.#spill?.close().catch(() => undefined);
-    await this.#sql?.end().catch(() => undefined);
-    this.#sql = null;
+    await this.#sql?.close();
   }
 }
