@@ -1,72 +1,16 @@
 /** The Postgres CDC source task: snapshot then pgoutput streaming as Debezium events; the slot is confirmed only up to committed offsets. */
-import { randomUUID } from 'node:crypto';
 import {
   ConnectException,
-  type Logger,
   RetriableException,
   SourceTask,
-  type SourceOffset,
   type SourcePartition,
   type SourceRecord,
 } from '@tributary/api';
-import type pg from 'pg';
-import {
-  connectOptions,
-  initialStatements,
-  mappingConfig,
-  parseConfig,
-  type PostgresConfig,
-  snapshotMode,
-} from './config.js';
-import { connectSql, type PgConnectOptions, quoteIdent, sqlState } from './connection.js';
-import { CONNECTOR_VERSION, type EventContext } from './events.js';
-import { Filters, type TableId } from './filters.js';
-import {
-  type IncrementalSql,
-  IncrementalSnapshotter,
-  type IncrementalState,
-  loadIncrementalState,
-  parseTableId,
-} from './incremental.js';
-import { formatLsn, type Lsn, maxLsn } from './lsn.js';
-import { flushableLsn, type LoadedOffset, loadOffset, offsetIdentity } from './offsets.js';
-import { QueueClosedError, RecordQueue } from './queue.js';
-import { ReplicationConnection, ReplicationSlotError, type ReplicationStream } from './replication.js';
-import type { MappingConfig } from './schema/mapping.js';
-import { TypeRegistry } from './schema/types.js';
-import { describeBackend, dropSlot, ensurePublication, listTables, readSlot, type SlotInfo } from './slots.js';
-import { runSnapshot } from './snapshot.js';
-import { SpillStore } from './spill.js';
-import { type CatalogAccess, ChangeEventProcessor, type ResumePoint } from './streaming.js';
-import { catalogTableModel, modelContext, readCatalogTable, type TableModel } from './tables.js';
-
-/** The connection to the server went away (restart, network): reconnect and resume. */
-class ConnectionLost extends Error {
-  constructor(message: string, cause?: unknown) {
-    super(message, { cause });
-    this.name = 'ConnectionLost';
-  }
-}
-
-const CONNECTION_STATES = new Set(['57P01', '57P02', '57P03', '53300']);
-
-function isConnectionError(err: unknown): boolean {
-  if (err instanceof ConnectionLost) return true;
-  const state = sqlState(err);
-  if (state && (state.startsWith('08') || CONNECTION_STATES.has(state))) return true;
-  const code = (err as { code?: unknown } | null)?.code;
-  if (
-    typeof code === 'string' &&
-    ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND'].includes(code)
-  )
-    return true;
-  const msg = (err as Error | null)?.message ?? '';
-  return /Connection terminated|terminating connection|the database system is (starting up|shutting down|in recovery)|is not currently accepting connections|Client has encountered a connection error|socket hang up|Connection ended unexpectedly/i.test(
-    msg,
-  );
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+import { parseConfig, type PostgresConfig } from './config.js';
+import { isConnectionError } from './connection.js';
+import { ChangeEventSourceCoordinator } from './coordinator.js';
+import { CONNECTOR_VERSION } from './events.js';
+import { RecordQueue } from './queue.js';
 
 /**
  * Streams a Postgres database's changes as Debezium change events (pgoutput logical
@@ -76,34 +20,17 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
  * commit(), to what the committed offsets cover — a crash replays from there and the already
  * delivered part of a transaction is skipped by position (at-least-once, duplicates bounded by
  * the uncommitted tail).
+ *
+ * As Debezium's PostgresConnectorTask, the task only wires: the coordinator checks the server,
+ * snapshots, streams and reconnects; poll() drains the queue it fills; commit() hands it what
+ * Kafka has.
  */
 export class PostgresSourceTask extends SourceTask {
   #config!: PostgresConfig;
-  #raw: Readonly<Record<string, string>> = {};
-  #logger!: Logger;
-  #connect!: PgConnectOptions;
-  #mapping!: MappingConfig;
-  #filters!: Filters;
   #partition!: SourcePartition;
   #queue!: RecordQueue;
-  #sql: pg.Client | null = null;
-  #types!: TypeRegistry;
-  #spill: SpillStore | null = null;
-  #tables = new Map<number, TableModel>();
-  #processor: ChangeEventProcessor | null = null;
-  #stream: ReplicationStream | null = null;
-  #replication: ReplicationConnection | null = null;
-  #run: Promise<void> | null = null;
+  #coordinator: ChangeEventSourceCoordinator | null = null;
   #stopping = false;
-  /** Highest LSN commit() found covered by committed offsets. */
-  #confirmed: Lsn = 0n;
-  #lastQueued: SourceOffset | null = null;
-  #committedIdentity: string | null = null;
-  #snapshotDone = false;
-  /** Debezium's context headers for this run (null when extended.headers.enabled=false). */
-  #eventContext: EventContext | null = null;
-  /** An incremental snapshot the stored offset says is in progress. */
-  #restoredIncremental: IncrementalState | null = null;
 
   version(): string {
     return CONNECTOR_VERSION;
@@ -114,10 +41,7 @@ export class PostgresSourceTask extends SourceTask {
       await this.#start(props);
     } catch (err) {
       // The worker does not call stop() after a failed start(): release what was opened.
-      await this.#spill?.close().catch(() => undefined);
-      await this.#replication?.close().catch(() => undefined);
-      await this.#sql?.end().catch(() => undefined);
-      this.#sql = null;
+      await this.#coordinator?.release();
       if (isConnectionError(err) && !(err instanceof ConnectException)) {
         throw new RetriableException(`Cannot reach Postgres: ${(err as Error).message}`, { cause: err });
       }
@@ -126,549 +50,16 @@ export class PostgresSourceTask extends SourceTask {
   }
 
   async #start(props: Readonly<Record<string, string>>): Promise<void> {
-    this.#raw = props;
     this.#config = parseConfig(props);
     const c = this.#config;
-    this.#logger = this.context.logger.child({ server: c['topic.prefix'] });
-    this.#connect = connectOptions(c, `tributary-postgres-cdc-${c['topic.prefix']}`);
-    this.#mapping = mappingConfig(c);
-    this.#filters = new Filters(c, props);
-    this.#partition = { server: c['topic.prefix'] };
-    this.#eventContext = c['extended.headers.enabled'] ? { logicalName: c['topic.prefix'], runId: randomUUID() } : null;
-    this.#queue = new RecordQueue(c['max.queue.size'], c['max.queue.size.in.bytes']);
+    const logger = this.context.logger.child({ server: c['topic.prefix'] });
+    const partition = { server: c['topic.prefix'] };
+    const queue = new RecordQueue(c['max.queue.size'], c['max.queue.size.in.bytes']);
+    this.#coordinator = new ChangeEventSourceCoordinator({ config: c, props, logger, partition, queue });
+    this.#partition = partition;
+    this.#queue = queue;
     this.#stopping = false;
-
-    const stored = await this.context.offsetStorageReader.offset(this.#partition);
-    const offset = stored ? loadOffset(stored) : null;
-    const incremental = stored ? loadIncrementalState(stored) : null;
-    this.#restoredIncremental = incremental?.state ?? null;
-    if (incremental) {
-      this.#logger.info(
-        {
-          tables: incremental.state.collections.map((t) => t.id),
-          position: incremental.state.lastKey,
-        },
-        incremental.restartedTable
-          ? 'resuming an incremental snapshot; its key position was written by Debezium (Java-serialized) and cannot be read, so the current table starts again from its first row'
-          : 'resuming an incremental snapshot',
-      );
-    }
-    const sql = await this.#openSql();
-    const version = Number(
-      (await sql.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`)).rows[0]!.v,
-    );
-    if (version < 140000)
-      throw new ConnectException(
-        `Postgres ${version} is not supported: pgoutput protocol version 2 needs Postgres 14 or later`,
-      );
-    const walLevel = (await sql.query<{ wal_level: string }>('SHOW wal_level')).rows[0]!.wal_level;
-    if (walLevel !== 'logical') {
-      throw new ConnectException(
-        `wal_level is '${walLevel}'; logical decoding needs wal_level=logical (ALTER SYSTEM SET wal_level = logical, then restart Postgres)`,
-      );
-    }
-    this.#types = await TypeRegistry.load(sql);
-    this.#spill = await SpillStore.create(`tributary-pgcdc-${c['slot.name']}`);
-    const signalTable = c['signal.data.collection'] ? parseTableId(c['signal.data.collection']) : null;
-    await ensurePublication(
-      sql,
-      c['publication.name'],
-      c['publication.autocreate.mode'],
-      this.#filters,
-      this.#logger,
-      signalTable ? [signalTable] : [],
-    );
-
-    const slot = await readSlot(sql, c['slot.name']);
-    this.#checkSlot(slot);
-    const snapshot = this.#needsSnapshot(offset, slot);
-    this.#logger.info(
-      {
-        snapshotMode: snapshotMode(c),
-        snapshot,
-        offset: stored ?? null,
-        slot: slot
-          ? {
-              confirmedFlush: slot.confirmedFlushLsn ? formatLsn(slot.confirmedFlushLsn) : null,
-              walStatus: slot.walStatus,
-            }
-          : null,
-      },
-      'starting',
-    );
-    if (snapshot) {
-      this.#run = this.#snapshotThenStream(slot);
-    } else {
-      if (slot?.walStatus === 'lost') {
-        throw new ReplicationSlotError(
-          `Replication slot "${c['slot.name']}" was invalidated (wal_status=lost): the WAL it needs was removed. Drop the slot and use snapshot.mode=when_needed or always to re-snapshot.`,
-          null,
-        );
-      }
-      this.#snapshotDone = true;
-      const stream = await this.#prepareStreamOnly(offset, slot);
-      this.#run = stream();
-    }
-    this.#run = this.#run.catch((err: unknown) => {
-      if (this.#stopping && (err instanceof QueueClosedError || isConnectionError(err))) return;
-      this.#logger.error({ err: (err as Error).message }, 'change capture failed');
-      this.#queue.fail(err instanceof Error ? err : new Error(String(err)));
-    });
-  }
-
-  #checkSlot(slot: SlotInfo | null): void {
-    if (!slot) return;
-    const c = this.#config;
-    if (slot.slotType !== 'logical' || slot.plugin !== 'pgoutput') {
-      throw new ReplicationSlotError(
-        `Replication slot "${slot.slotName}" is a ${slot.slotType} slot of plugin ${slot.plugin}; this connector needs a logical pgoutput slot`,
-        null,
-      );
-    }
-    if (slot.database !== c['database.dbname']) {
-      throw new ReplicationSlotError(
-        `Replication slot "${slot.slotName}" belongs to database "${slot.database}", not "${c['database.dbname']}"`,
-        null,
-      );
-    }
-  }
-
-  #needsSnapshot(offset: LoadedOffset | null, slot: SlotInfo | null): boolean {
-    const mode = snapshotMode(this.#config);
-    const incomplete = !offset || offset.snapshotInProgress;
-    switch (mode) {
-      case 'always':
-        return true;
-      case 'initial':
-      case 'initial_only':
-        return incomplete;
-      case 'no_data':
-        return false;
-      case 'when_needed':
-        // The log no longer holds what the offset needs when the slot is gone or invalidated. (A
-        // slot confirmed past the offset is not such a case here: the connector itself confirms
-        // past the last event when everything after it was filtered or idle.)
-        return incomplete || !slot || slot.walStatus === 'lost';
-    }
-  }
-
-  async #openSql(): Promise<pg.Client> {
-    const client = await connectSql(this.#connect, (err) =>
-      this.#logger.debug({ err: err.message }, 'sql connection error'),
-    );
-    for (const s of initialStatements(this.#config)) await client.query(s);
-    this.#sql = client;
-    return client;
-  }
-
-  async #sqlClient(): Promise<pg.Client> {
-    if (this.#sql) return this.#sql;
-    return this.#openSql();
-  }
-
-  /** Runs on the regular connection; a lost connection becomes ConnectionLost (the stream reconnects). */
-  async #withSql<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-    try {
-      return await fn(await this.#sqlClient());
-    } catch (err) {
-      if (isConnectionError(err)) {
-        await this.#sql?.end().catch(() => undefined);
-        this.#sql = null;
-        throw new ConnectionLost(`catalog connection lost: ${(err as Error).message}`, err);
-      }
-      throw err;
-    }
-  }
-
-  #catalog(): CatalogAccess {
-    const wrap = <T>(fn: (c: pg.Client) => Promise<T>): Promise<T> => this.#withSql(fn);
-    return {
-      table: (oid) => wrap((c) => readCatalogTable(c, oid)),
-      refreshTypes: () => wrap((c) => this.#types.refresh(c)),
-      heartbeatAction: (q) => wrap(async (c) => void (await c.query(q))),
-    };
-  }
-
-  #incrementalSql(): IncrementalSql {
-    const rawText = { getTypeParser: () => (v: string) => v };
-    return {
-      textRows: (text, values) =>
-        this.#withSql(async (c) => {
-          const res = await c.query<Array<string | null>>({
-            text,
-            values: [...values],
-            rowMode: 'array',
-            types: rawText,
-          });
-          return res.rows;
-        }),
-      execute: (text, values) =>
-        this.#withSql(async (c) => {
-          await c.query(text, [...values]);
-        }),
-      tables: () => this.#withSql((c) => listTables(c)),
-      columnTypes: (t) =>
-        this.#withSql(async (c) => {
-          const res = await c.query<{ attname: string; type: string }>(
-            `SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) AS type
-               FROM pg_catalog.pg_attribute a
-               JOIN pg_catalog.pg_class cl ON cl.oid = a.attrelid
-               JOIN pg_catalog.pg_namespace n ON n.oid = cl.relnamespace
-              WHERE n.nspname = $1 AND cl.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped
-              ORDER BY a.attnum`,
-            [t.schema, t.table],
-          );
-          if (res.rows.length === 0)
-            throw new ConnectException(
-              `Table ${t.schema}.${t.table} does not exist (signal.data.collection or a table to snapshot)`,
-            );
-          return res.rows.map((r) => ({ name: r.attname, type: r.type }));
-        }),
-    };
-  }
-
-  /** The model of a table for an incremental snapshot chunk: the stream's when it has one, else from the catalog. */
-  async #modelFor(id: TableId): Promise<TableModel | null> {
-    let found: TableModel | null = null;
-    for (const m of this.#tables.values()) if (m.id.schema === id.schema && m.id.table === id.table) found = m;
-    if (found) return found;
-    const catalog = await this.#withSql((c) => readCatalogTable(c, id));
-    if (!catalog) return null;
-    const model = catalogTableModel(
-      catalog,
-      modelContext(this.#config, {
-        filters: this.#filters,
-        types: this.#types,
-        mapping: this.#mapping,
-        logger: this.#logger,
-      }),
-    );
-    this.#tables.set(catalog.oid, model);
-    return model;
-  }
-
-  #onQueued = (record: SourceRecord): void => {
-    this.#lastQueued = record.sourceOffset;
-  };
-
-  #identityOf: { offset: SourceOffset; identity: string } | null = null;
-
-  /** offsetIdentity of the last queued offset, computed once per offset (it is compared on every frame). */
-  #lastQueuedIdentity(): string | null {
-    const o = this.#lastQueued;
-    if (o === null) return null;
-    if (this.#identityOf?.offset !== o) this.#identityOf = { offset: o, identity: offsetIdentity(o) };
-    return this.#identityOf.identity;
-  }
-
-  async #snapshotThenStream(slot: SlotInfo | null): Promise<void> {
-    const c = this.#config;
-    const conn = await ReplicationConnection.connect(this.#connect, this.#logger);
-    this.#replication = conn;
-    if (slot) {
-      if (slot.active) throw await this.#slotInUse(slot);
-      // A snapshot needs the slot's own exported snapshot: recreate it so the snapshot and the
-      // stream meet exactly at the new slot's consistent point.
-      this.#logger.info(
-        { slot: c['slot.name'] },
-        'dropping the existing slot to take a consistent snapshot from a new one',
-      );
-      await dropSlot(await this.#sqlClient(), c['slot.name']);
-    }
-    const created = await conn.createSlot(c['slot.name'], {
-      exportSnapshot: true,
-      serverVersionNum: conn.serverVersionNum,
-    });
-    this.#logger.info(
-      {
-        slot: created.slotName,
-        consistentPoint: formatLsn(created.consistentPoint),
-        exportedSnapshot: created.snapshotName,
-      },
-      'created replication slot',
-    );
-    if (c['snapshot.delay.ms'] > 0) await sleep(c['snapshot.delay.ms']);
-    await runSnapshot(
-      {
-        connect: this.#connect,
-        initialStatements: initialStatements(c),
-        config: c,
-        filters: this.#filters,
-        mapping: this.#mapping,
-        types: this.#types,
-        queue: this.#queue,
-        logger: this.#logger,
-        partition: this.#partition,
-        db: c['database.dbname'],
-        tables: this.#tables,
-        onQueued: this.#onQueued,
-        stopped: () => this.#stopping,
-        eventContext: this.#eventContext,
-      },
-      this.#raw,
-      created.snapshotName!,
-      created.consistentPoint,
-    );
-    this.#snapshotDone = true;
-    if (snapshotMode(c) === 'initial_only') {
-      this.#logger.info('snapshot.mode=initial_only: snapshot done, not streaming');
-      await conn.close();
-      this.#replication = null;
-      return;
-    }
-    if (c['streaming.delay.ms'] > 0) await sleep(c['streaming.delay.ms']);
-    await this.#streamLoop(created.consistentPoint, { lastCommitEnd: created.consistentPoint, resume: null }, conn);
-  }
-
-  /**
-   * Streaming without a snapshot. A missing slot is created here, before start() returns (as
-   * Debezium does), so changes made once the task has started are never before the slot.
-   */
-  async #prepareStreamOnly(offset: LoadedOffset | null, slot: SlotInfo | null): Promise<() => Promise<void>> {
-    const c = this.#config;
-    if (snapshotMode(c) === 'initial_only') {
-      return async () => this.#logger.info('snapshot.mode=initial_only and the snapshot is complete: nothing to do');
-    }
-    let conn: ReplicationConnection | null = null;
-    let start: Lsn;
-    if (!slot) {
-      conn = await ReplicationConnection.connect(this.#connect, this.#logger);
-      this.#replication = conn;
-      const created = await conn.createSlot(c['slot.name'], {
-        exportSnapshot: false,
-        serverVersionNum: conn.serverVersionNum,
-      });
-      this.#logger.info(
-        { slot: created.slotName, consistentPoint: formatLsn(created.consistentPoint) },
-        'created replication slot',
-      );
-      if (offset) {
-        this.#logger.warn(
-          { slot: created.slotName, consistentPoint: formatLsn(created.consistentPoint) },
-          'the replication slot was missing and has been created; changes between the stored offset and now are not in the log (use snapshot.mode=when_needed to re-snapshot in this case)',
-        );
-      }
-      start = created.consistentPoint;
-    } else {
-      start = slot.confirmedFlushLsn ?? 0n;
-    }
-    let resume: ResumePoint | null = null;
-    let lastCommitEnd = start;
-    if (offset) {
-      const pos = offset.lsnCommit ?? offset.lsn ?? 0n;
-      // Starting at the offset's commit position lets the server skip what Kafka already has even
-      // if the slot was not confirmed that far (a crash between offset commit and LSN flush).
-      start = maxLsn(start, pos);
-      lastCommitEnd = pos;
-      resume = { lsnCommit: pos, txId: offset.txId, serial: offset.serial, lsnProc: offset.lsnProc };
-    }
-    return () => this.#streamLoop(start, { lastCommitEnd, resume }, conn);
-  }
-
-  async #slotInUse(slot: SlotInfo): Promise<ReplicationSlotError> {
-    const who =
-      slot.activePid !== null
-        ? ` by ${await describeBackend(await this.#sqlClient(), slot.activePid).catch(() => `PID ${slot.activePid}`)}`
-        : '';
-    return new ReplicationSlotError(
-      `Replication slot "${slot.slotName}" is in use${who}: another connector or client is streaming from it. Stop that consumer, or give this connector its own slot.name.`,
-      '55006',
-    );
-  }
-
-  #pluginOptions(): Record<string, string> {
-    const c = this.#config;
-    const opts: Record<string, string> = {
-      proto_version: '2',
-      publication_names: quoteIdent(c['publication.name']),
-      messages: 'true',
-      streaming: 'on',
-    };
-    for (const p of (c['slot.stream.params'] ?? '').split(';')) {
-      const i = p.indexOf('=');
-      if (i > 0) opts[p.slice(0, i).trim()] = p.slice(i + 1).trim();
-    }
-    return opts;
-  }
-
-  /** START_REPLICATION, retrying while the slot is in use (slot.max.retries × slot.retry.delay.ms). */
-  async #startStream(conn: ReplicationConnection | null, start: Lsn): Promise<ReplicationStream> {
-    const c = this.#config;
-    let connection = conn;
-    for (let attempt = 1; ; attempt++) {
-      connection ??= await ReplicationConnection.connect(this.#connect, this.#logger);
-      const slot = await readSlot(await this.#sqlClient(), c['slot.name']);
-      if (!slot)
-        throw new ReplicationSlotError(
-          `Replication slot "${c['slot.name']}" disappeared (dropped by someone else?)`,
-          '42704',
-        );
-      if (slot.walStatus === 'lost') {
-        await connection.close();
-        throw new ReplicationSlotError(
-          `Replication slot "${c['slot.name']}" was invalidated (wal_status=lost): the WAL it needs was removed. Drop the slot and restart with snapshot.mode=when_needed or always.`,
-          null,
-        );
-      }
-      const confirmed = maxLsn(slot.confirmedFlushLsn ?? 0n, this.#confirmed);
-      try {
-        const stream = await connection.startReplication(c['slot.name'], start, this.#pluginOptions(), {
-          statusIntervalMs: c['status.update.interval.ms'],
-          confirmedFlush: c['flush.lsn.source'] ? confirmed : 0n,
-        });
-        this.#replication = connection;
-        this.#logger.info(
-          { slot: c['slot.name'], start: formatLsn(start), confirmedFlush: formatLsn(confirmed) },
-          'streaming started',
-        );
-        return stream;
-      } catch (err) {
-        connection = null;
-        if (err instanceof ReplicationSlotError && err.sqlState === '55006') {
-          const active = await readSlot(await this.#sqlClient(), c['slot.name']);
-          if (attempt >= c['slot.max.retries'] || this.#stopping) {
-            throw active?.activePid ? await this.#slotInUse(active) : err;
-          }
-          this.#logger.warn({ attempt, retryInMs: c['slot.retry.delay.ms'] }, err.message);
-          await sleep(c['slot.retry.delay.ms']);
-          continue;
-        }
-        throw err;
-      }
-    }
-  }
-
-  async #streamLoop(
-    start: Lsn,
-    position: { lastCommitEnd: Lsn; resume: ResumePoint | null },
-    conn: ReplicationConnection | null,
-  ): Promise<void> {
-    const c = this.#config;
-    const processor = new ChangeEventProcessor(
-      {
-        config: c,
-        filters: this.#filters,
-        mapping: this.#mapping,
-        types: this.#types,
-        catalog: this.#catalog(),
-        queue: this.#queue,
-        spill: this.#spill!,
-        logger: this.#logger,
-        partition: this.#partition,
-        db: c['database.dbname'],
-        tables: this.#tables,
-        onQueued: this.#onQueued,
-        eventContext: this.#eventContext,
-        incremental: new IncrementalSnapshotter(
-          {
-            config: c,
-            filters: this.#filters,
-            logger: this.#logger,
-            sql: this.#incrementalSql(),
-            modelFor: (id) => this.#modelFor(id),
-          },
-          this.#restoredIncremental,
-        ),
-      },
-      position,
-    );
-    this.#processor = processor;
-    let startLsn = start;
-    let connection = conn;
-    let failures = 0;
-    const maxRetries = c['errors.max.retries'];
-    while (!this.#stopping) {
-      try {
-        const stream = await this.#startStream(connection, startLsn);
-        connection = null;
-        this.#stream = stream;
-        failures = 0;
-        await processor.startIncremental();
-        await this.#consume(stream, processor);
-        return;
-      } catch (err) {
-        connection = null;
-        if (this.#stopping) return;
-        if (!isConnectionError(err)) throw err;
-        failures++;
-        if (maxRetries >= 0 && failures > maxRetries)
-          throw new ConnectException(`Lost the connection to Postgres and gave up after ${maxRetries} retries`, {
-            cause: err,
-          });
-        await this.#stream?.close().catch(() => undefined);
-        this.#stream = null;
-        await this.#replication?.close().catch(() => undefined);
-        this.#replication = null;
-        await this.#sql?.end().catch(() => undefined);
-        this.#sql = null;
-        await processor.resetForReconnect();
-        startLsn = processor.lastCommitEnd;
-        const backoff = Math.min(c['retriable.restart.connector.wait.ms'], 250 * 2 ** Math.min(failures, 10));
-        this.#logger.warn(
-          { err: (err as Error).message, attempt: failures, retryInMs: backoff, resumeFrom: formatLsn(startLsn) },
-          'lost the connection to Postgres; reconnecting',
-        );
-        await sleep(backoff);
-      }
-    }
-  }
-
-  async #consume(stream: ReplicationStream, processor: ChangeEventProcessor): Promise<void> {
-    const c = this.#config;
-    const tick = Math.max(50, Math.min(1000, c['heartbeat.interval.ms'] > 0 ? c['heartbeat.interval.ms'] : 1000));
-    let pending: Promise<unknown> | null = null;
-    const TIMEOUT = Symbol('timeout');
-    // One timer per tick, not per frame: the wake-up only matters when no frame comes.
-    let ticker: Promise<typeof TIMEOUT> | null = null;
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      while (!this.#stopping) {
-        if (!pending) {
-          pending = stream.next().catch((err: unknown) => {
-            throw new ConnectionLost(`replication stream failed: ${(err as Error)?.message ?? String(err)}`, err);
-          });
-          pending.catch(() => undefined);
-        }
-        ticker ??= new Promise((res) => {
-          timer = setTimeout(() => res(TIMEOUT), tick);
-        });
-        const r = await Promise.race([pending, ticker]);
-        if (r === TIMEOUT) {
-          ticker = null;
-        } else {
-          pending = null;
-          if (r === null) throw new ConnectionLost('the server ended the replication stream');
-          await processor.handleFrame(r as Parameters<ChangeEventProcessor['handleFrame']>[0]);
-          stream.markWritten(processor.idlePosition());
-        }
-        await processor.maybeHeartbeat();
-        this.#idleFlush();
-      }
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  /** Nothing queued is uncommitted: confirm what was received since (filtered or empty transactions, keepalives). */
-  #idleFlush(): void {
-    const p = this.#processor;
-    if (
-      !p ||
-      !this.#stream ||
-      !this.#config['flush.lsn.source'] ||
-      !this.#snapshotDone ||
-      p.inTransaction ||
-      !this.#queue.isEmpty
-    )
-      return;
-    if (this.#lastQueued !== null && this.#lastQueuedIdentity() !== this.#committedIdentity) return;
-    this.#confirm(p.idlePosition());
-  }
-
-  #confirm(lsn: Lsn): void {
-    if (!this.#config['flush.lsn.source'] || lsn <= this.#confirmed) return;
-    this.#confirmed = lsn;
-    this.#stream?.confirmFlushed(lsn);
+    await this.#coordinator.start(await this.context.offsetStorageReader.offset(partition));
   }
 
   async poll(): Promise<SourceRecord[] | null> {
@@ -677,51 +68,18 @@ export class PostgresSourceTask extends SourceTask {
     return records.length > 0 ? records : null;
   }
 
-  /**
-   * Offsets up to the last flush are durable in Kafka: confirm the LSN they cover to the slot
-   * (never further — the changes after it may still be only in memory).
-   */
+  /** The offsets Kafka has durably are what the slot may confirm (see ChangeEventSourceCoordinator.commitOffset). */
   override async commit(): Promise<void> {
     if (!this.#partition) return;
     const committed = await this.context.offsetStorageReader.offset(this.#partition);
     if (!committed) return;
-    this.#committedIdentity = offsetIdentity(committed);
-    let lsn = flushableLsn(committed);
-    if (lsn === null) return;
-    if (
-      this.#processor &&
-      this.#lastQueued !== null &&
-      this.#lastQueuedIdentity() === this.#committedIdentity &&
-      this.#queue.isEmpty
-    ) {
-      lsn = maxLsn(lsn, this.#processor.idlePosition());
-    }
-    this.#confirm(lsn);
+    this.#coordinator?.commitOffset(committed);
   }
 
   async stop(): Promise<void> {
     if (this.#stopping) return;
     this.#stopping = true;
     this.#queue?.close();
-    await this.#stream?.close().catch(() => undefined);
-    await this.#replication?.close().catch(() => undefined);
-    if (this.#run) {
-      await Promise.race([this.#run, sleep(10_000)]);
-    }
-    if (this.#config?.['slot.drop.on.stop'] && this.#sql) {
-      for (let i = 0; i < 50; i++) {
-        const slot = await readSlot(this.#sql, this.#config['slot.name']).catch(() => null);
-        if (!slot) break;
-        if (!slot.active) {
-          await dropSlot(this.#sql, this.#config['slot.name']).catch(() => undefined);
-          this.#logger.info({ slot: this.#config['slot.name'] }, 'dropped the replication slot (slot.drop.on.stop)');
-          break;
-        }
-        await sleep(100);
-      }
-    }
-    await this.#spill?.close().catch(() => undefined);
-    await this.#sql?.end().catch(() => undefined);
-    this.#sql = null;
+    await this.#coordinator?.stop();
   }
 }
