@@ -1,17 +1,15 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '@tributary/testkit';
+import { freePort, httpCall } from '@tributary/testkit';
 import { eventually, kafkaBootstrap } from './helpers.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = path.join(repo, 'packages/cli/dist/bin.js');
 
-export { freePort };
+export { freePort, httpCall };
 
 export interface ClusterSpec {
   groupId: string;
@@ -44,46 +42,6 @@ export interface WorkerProcessOptions {
   headers?: Record<string, string>;
   /** Extra environment of the worker process (e.g. KAFKA_OPTS). */
   env?: Record<string, string>;
-}
-
-/** One HTTP(S) call with node:http(s), which, unlike fetch, takes a CA. */
-export function httpCall(
-  url: string,
-  init: {
-    method?: string;
-    headers?: Record<string, string>;
-    body?: string;
-    ca?: string;
-    key?: string;
-    cert?: string;
-  } = {},
-): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }> {
-  const u = new URL(url);
-  const https = u.protocol === 'https:';
-  return new Promise((resolve, reject) => {
-    const req = (https ? httpsRequest : httpRequest)(
-      u,
-      {
-        method: init.method ?? 'GET',
-        headers: {
-          ...init.headers,
-          ...(init.body !== undefined ? { 'content-length': String(Buffer.byteLength(init.body)) } : {}),
-        },
-        agent: false,
-        ...(https && init.ca ? { ca: init.ca } : {}),
-        ...(https && init.key ? { key: init.key, cert: init.cert } : {}),
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (d: Buffer) => chunks.push(d));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(init.body);
-  });
 }
 
 export class WorkerProcess {

@@ -3,9 +3,9 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from '@tributary/testkit';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
 /** The pom with only Kafka Connect and its file, JSON and transforms plugins. */
@@ -19,16 +19,8 @@ export const props = (o) =>
     .map(([k, v]) => `${k}=${String(v).replaceAll('\\', '\\\\')}`)
     .join('\n')}\n`;
 
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
+/** The testkit's: below the ephemeral range, so a restarted worker finds its port free again. */
+export { freePort };
 
 /**
  * The jars of `pom` (copy-dependencies) in `<cacheDir>/libs`, fetched once. A marker records the pom they were fetched

@@ -13,6 +13,39 @@ function after(r: SourceRecord): Record<string, unknown> {
   return Object.fromEntries(v.schema.fields.map((f) => [f.name, v.get(f.name)]));
 }
 
+/** The column names of a schema change event's (first) table. */
+function columnNames(v: Struct): unknown[] {
+  return (((v.get('tableChanges') as Struct[])[0]!.get('table') as Struct).get('columns') as Struct[]).map((c) =>
+    c.get('name'),
+  );
+}
+
+/** A topic prefix of its own for each connector, as the history and data topics are named after it. */
+function topicPrefix(name: string): string {
+  return unique(name).replace(/-/g, '_');
+}
+
+/** The MariaDB connector on the test server as Debezium's tutorial user; each test adds its tables and modes. */
+function mariaDb(db: TestServer, serverId: number, prefix: string): Record<string, string> {
+  return {
+    'connector.class': 'io.debezium.connector.mariadb.MariaDbConnector',
+    'database.hostname': db.server.host,
+    'database.port': String(db.server.port),
+    'database.user': 'debezium',
+    'database.password': 'dbz',
+    'database.server.id': String(serverId),
+    'topic.prefix': prefix,
+  };
+}
+
+/** The schema history topic `<prefix>-history`, under the current key names. */
+function historyKeys(prefix: string): Record<string, string> {
+  return {
+    'schema.history.internal.kafka.bootstrap.servers': kafkaBootstrap().join(','),
+    'schema.history.internal.kafka.topic': `${prefix}-history`,
+  };
+}
+
 /** Every value of a topic, as the JSON text records of the history are. */
 async function readTopic(topic: string): Promise<Array<Record<string, unknown>>> {
   const kafka = new Kafka({ clientId: 'mysqlcdc-history-check', brokers: kafkaBootstrap(), logLevel: 0 });
@@ -49,17 +82,11 @@ describe('schema history', () => {
   });
 
   it('a restart at an offset before ALTER TABLE statements decodes every older event with the structure of its time', async () => {
-    const prefix = unique('hist').replace(/-/g, '_');
+    const prefix = topicPrefix('hist');
     const historyTopic = `${prefix}-history`;
     const driver = ConnectorTestDriver.source(MySqlConnector);
     await driver.start({
-      'connector.class': 'io.debezium.connector.mariadb.MariaDbConnector',
-      'database.hostname': db.server.host,
-      'database.port': String(db.server.port),
-      'database.user': 'debezium',
-      'database.password': 'dbz',
-      'database.server.id': '5611',
-      'topic.prefix': prefix,
+      ...mariaDb(db, 5611, prefix),
       'table.include.list': 'inventory.h',
       // Old spellings, as the seed config has them.
       'database.history.kafka.bootstrap.servers': kafkaBootstrap().join(','),
@@ -105,11 +132,7 @@ describe('schema history', () => {
       'ALTER TABLE inventory.h ADD COLUMN c DATE NULL AFTER a',
       'ALTER TABLE inventory.h DROP COLUMN b, CHANGE a aa VARCHAR(10) NOT NULL',
     ]);
-    const columns = (v: Struct) =>
-      (((v.get('tableChanges') as Struct[])[0]!.get('table') as Struct).get('columns') as Struct[]).map((c) =>
-        c.get('name'),
-      );
-    expect(changes.map(columns)).toEqual([
+    expect(changes.map(columnNames)).toEqual([
       ['id', 'a', 'c', 'b'],
       ['id', 'aa', 'c'],
     ]);
@@ -143,20 +166,13 @@ describe('schema history', () => {
   });
 
   it('snapshot.mode=never builds the structures from the DDL in the binlog, from its first file on', async () => {
-    const prefix = unique('never').replace(/-/g, '_');
+    const prefix = topicPrefix('never');
     const driver = ConnectorTestDriver.source(MySqlConnector);
     await driver.start({
-      'connector.class': 'io.debezium.connector.mariadb.MariaDbConnector',
-      'database.hostname': db.server.host,
-      'database.port': String(db.server.port),
-      'database.user': 'debezium',
-      'database.password': 'dbz',
-      'database.server.id': '5612',
-      'topic.prefix': prefix,
+      ...mariaDb(db, 5612, prefix),
       'table.include.list': 'inventory.customers',
       'snapshot.mode': 'never',
-      'schema.history.internal.kafka.bootstrap.servers': kafkaBootstrap().join(','),
-      'schema.history.internal.kafka.topic': `${prefix}-history`,
+      ...historyKeys(prefix),
     });
     const task = await driver.startTask();
     const isData = (r: SourceRecord) => r.topic === `${prefix}.inventory.customers`;
@@ -194,16 +210,10 @@ describe('schema history', () => {
   it('transaction metadata: BEGIN once, the order going on and END complete across a restart inside the transaction', async () => {
     await db.sql('CREATE TABLE inventory.t1 (id INT PRIMARY KEY)');
     await db.sql('CREATE TABLE inventory.t2 (id INT PRIMARY KEY)');
-    const prefix = unique('txmeta').replace(/-/g, '_');
+    const prefix = topicPrefix('txmeta');
     const driver = ConnectorTestDriver.source(MySqlConnector);
     await driver.start({
-      'connector.class': 'io.debezium.connector.mariadb.MariaDbConnector',
-      'database.hostname': db.server.host,
-      'database.port': String(db.server.port),
-      'database.user': 'debezium',
-      'database.password': 'dbz',
-      'database.server.id': '5613',
-      'topic.prefix': prefix,
+      ...mariaDb(db, 5613, prefix),
       'table.include.list': 'inventory.t1,inventory.t2',
       'snapshot.mode': 'no_data',
       'include.schema.changes': 'false',
@@ -251,20 +261,13 @@ describe('schema history', () => {
 
   it('a restart at the offset of a schema change event replays its statement on the recovered structure, changing nothing twice', async () => {
     await db.sql('CREATE TABLE inventory.h2 (id INT PRIMARY KEY, a INT)');
-    const prefix = unique('replay').replace(/-/g, '_');
+    const prefix = topicPrefix('replay');
     const driver = ConnectorTestDriver.source(MySqlConnector);
     await driver.start({
-      'connector.class': 'io.debezium.connector.mariadb.MariaDbConnector',
-      'database.hostname': db.server.host,
-      'database.port': String(db.server.port),
-      'database.user': 'debezium',
-      'database.password': 'dbz',
-      'database.server.id': '5614',
-      'topic.prefix': prefix,
+      ...mariaDb(db, 5614, prefix),
       'table.include.list': 'inventory.h2',
       'snapshot.mode': 'no_data',
-      'schema.history.internal.kafka.bootstrap.servers': kafkaBootstrap().join(','),
-      'schema.history.internal.kafka.topic': `${prefix}-history`,
+      ...historyKeys(prefix),
     });
     let task = await driver.startTask();
     const isDdl = (r: SourceRecord) => r.topic === prefix;
@@ -282,26 +285,16 @@ describe('schema history', () => {
     task = await task.restart({ commitOffsets: false });
     await db.sql('INSERT INTO inventory.h2 VALUES (7, 1, 2)');
     const again = await task.poll({ until: (rs) => rs.some((r) => r.topic === `${prefix}.inventory.h2`) });
-    const columns = (v: Struct) =>
-      (((v.get('tableChanges') as Struct[])[0]!.get('table') as Struct).get('columns') as Struct[]).map((c) =>
-        c.get('name'),
-      );
-    expect(again.filter(isDdl).map((r) => columns(r.value as Struct))).toEqual([['c', 'id', 'b']]);
+    expect(again.filter(isDdl).map((r) => columnNames(r.value as Struct))).toEqual([['c', 'id', 'b']]);
     expect(again.filter((r) => r.topic === `${prefix}.inventory.h2`).map(after)).toEqual([{ c: 7, id: 1, b: 2 }]);
     await driver.stop();
   });
 
   it('an empty history at a stored offset (a first start after an upgrade) and snapshot.mode=recovery record the structures of now', async () => {
     await db.sql('CREATE TABLE inventory.up (id INT PRIMARY KEY, v VARCHAR(5))');
-    const prefix = unique('upgrade').replace(/-/g, '_');
+    const prefix = topicPrefix('upgrade');
     const base = {
-      'connector.class': 'io.debezium.connector.mariadb.MariaDbConnector',
-      'database.hostname': db.server.host,
-      'database.port': String(db.server.port),
-      'database.user': 'debezium',
-      'database.password': 'dbz',
-      'database.server.id': '5615',
-      'topic.prefix': prefix,
+      ...mariaDb(db, 5615, prefix),
       'table.include.list': 'inventory.up',
       'include.schema.changes': 'false',
       // Only this table's statements, so the list below does not depend on what the other tests created.
@@ -318,8 +311,7 @@ describe('schema history', () => {
     await first.stop();
     const withHistory = {
       ...base,
-      'schema.history.internal.kafka.bootstrap.servers': kafkaBootstrap().join(','),
-      'schema.history.internal.kafka.topic': `${prefix}-history`,
+      ...historyKeys(prefix),
     };
     const second = ConnectorTestDriver.source(MySqlConnector, { offsets: first.offsets });
     await second.start(withHistory);
@@ -362,21 +354,14 @@ describe('schema history', () => {
     };
     const runs = await Promise.all(
       Object.entries(modes).map(async ([mode, keys], i) => {
-        const prefix = unique(`only_${mode}`).replace(/-/g, '_');
+        const prefix = topicPrefix(`only_${mode}`);
         const driver = ConnectorTestDriver.source(MySqlConnector);
         await driver.start({
-          'connector.class': 'io.debezium.connector.mariadb.MariaDbConnector',
-          'database.hostname': db.server.host,
-          'database.port': String(db.server.port),
-          'database.user': 'debezium',
-          'database.password': 'dbz',
-          'database.server.id': String(5620 + i),
-          'topic.prefix': prefix,
+          ...mariaDb(db, 5620 + i, prefix),
           'database.include.list': 'hist_a',
           'table.include.list': 'hist_a.cap',
           'snapshot.mode': 'no_data',
-          'schema.history.internal.kafka.bootstrap.servers': kafkaBootstrap().join(','),
-          'schema.history.internal.kafka.topic': `${prefix}-history`,
+          ...historyKeys(prefix),
           ...keys,
         });
         const task = await driver.startTask();

@@ -6,23 +6,12 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { NotReadyException, Schema, SchemaBuilder, Struct } from '@tributary/api';
+import { Schema, SchemaBuilder, Struct } from '@tributary/api';
 import { AvroConverter } from '@tributary/converters';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unique } from '../helpers.js';
 import { SchemaRegistryClient } from './confluent.js';
-import { type RegistryCluster, registryCluster } from './helpers.js';
-
-async function settle<T>(fn: () => T): Promise<T> {
-  for (;;) {
-    try {
-      return fn();
-    } catch (err) {
-      if (!(err instanceof NotReadyException)) throw err;
-      await err.ready;
-    }
-  }
-}
+import { type RegistryCluster, registryCluster, settle } from './helpers.js';
 
 describe('schema registry with basic auth', () => {
   let cluster: RegistryCluster;

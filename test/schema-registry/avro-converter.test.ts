@@ -10,7 +10,6 @@ import {
   ConnectTime,
   ConnectTimestamp,
   Decimal,
-  NotReadyException,
   RetriableException,
   Schema,
   SchemaBuilder,
@@ -21,19 +20,7 @@ import type { RunningSchemaRegistry } from '@tributary/schema-registry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unique } from '../helpers.js';
 import { AvroDeserializer, AvroSerializer, SchemaRegistryClient, SerdeType } from './confluent.js';
-import { type RegistryCluster, registryCluster } from './helpers.js';
-
-/** Runs a converter call the way the runtime does: awaiting its registry lookup when it asks to. */
-async function settle<T>(fn: () => T): Promise<T> {
-  for (;;) {
-    try {
-      return fn();
-    } catch (err) {
-      if (!(err instanceof NotReadyException)) throw err;
-      await err.ready;
-    }
-  }
-}
+import { type RegistryCluster, registryCluster, settle } from './helpers.js';
 
 function converter(url: string, extra: Record<string, string> = {}, isKey = false): AvroConverter {
   const c = new AvroConverter();

@@ -11,7 +11,6 @@ import {
   ConnectTimestamp,
   DataException,
   Decimal,
-  NotReadyException,
   Schema,
   SchemaBuilder,
   Struct,
@@ -27,19 +26,7 @@ import {
   SchemaRegistryClient,
   SerdeType,
 } from './confluent.js';
-import { type RegistryCluster, registryCluster } from './helpers.js';
-
-/** Runs a converter call the way the runtime does: awaiting its registry lookup when it asks to. */
-async function settle<T>(fn: () => T): Promise<T> {
-  for (;;) {
-    try {
-      return fn();
-    } catch (err) {
-      if (!(err instanceof NotReadyException)) throw err;
-      await err.ready;
-    }
-  }
-}
+import { type RegistryCluster, registryCluster, settle } from './helpers.js';
 
 async function http(url: string, method = 'GET', body?: unknown): Promise<{ status: number; json: unknown }> {
   const res = await fetch(url, {

@@ -1,4 +1,5 @@
-/** Starting registry instances for the schema registry tests: each suite gets its own `_schemas` topic and group. */
+/** Starting registry instances for the schema registry tests (each suite gets its own `_schemas` topic and group), and awaiting a converter's registry lookups. */
+import { NotReadyException } from '@tributary/api';
 import { type RunningSchemaRegistry, type StartOptions, startSchemaRegistry } from '@tributary/schema-registry';
 import { eventually, kafkaBootstrap, unique } from '../helpers.js';
 
@@ -51,4 +52,16 @@ export function registryCluster(name: string, props: Record<string, string> = {}
       await Promise.all(instances.map((i) => i.close().catch(() => undefined)));
     },
   };
+}
+
+/** Runs a converter call the way the runtime does: awaiting its registry lookup when it asks to. */
+export async function settle<T>(fn: () => T): Promise<T> {
+  for (;;) {
+    try {
+      return fn();
+    } catch (err) {
+      if (!(err instanceof NotReadyException)) throw err;
+      await err.ready;
+    }
+  }
 }

@@ -10,26 +10,14 @@ import { Agent, createServer as createHttpsServer, request as httpsRequest } fro
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigException, NotReadyException, Schema, SchemaBuilder, Struct } from '@tributary/api';
+import { ConfigException, Schema, SchemaBuilder, Struct } from '@tributary/api';
 import { AvroConverter, JsonSchemaConverter, ProtobufConverter } from '@tributary/converters';
 import { type RegistryConfigError, type RunningSchemaRegistry, parseRegistryConfig } from '@tributary/schema-registry';
 import { type TestCerts, makeTestCerts } from '@tributary/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kafkaBootstrap, unique } from '../helpers.js';
 import { AvroDeserializer, AvroSerializer, SchemaRegistryClient, SerdeType } from './confluent.js';
-import { type RegistryCluster, registryCluster } from './helpers.js';
-
-/** Runs a converter call the way the runtime does: awaiting its registry lookup when it asks to. */
-async function settle<T>(fn: () => T): Promise<T> {
-  for (;;) {
-    try {
-      return fn();
-    } catch (err) {
-      if (!(err instanceof NotReadyException)) throw err;
-      await err.ready;
-    }
-  }
-}
+import { type RegistryCluster, registryCluster, settle } from './helpers.js';
 
 const Order = SchemaBuilder.struct()
   .name('com.example.Order')

@@ -1,73 +1,12 @@
 // Real HTTPS listeners built from Kafka Connect's ssl.* keys, admin.listeners, response headers, CORS, basic auth and the request checks.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
-import type { TLSSocket } from 'node:tls';
 import { restSecuritySettings } from '@tributary/runtime';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningRestServer, startRestServer } from './listen.js';
-import { makeTestCerts, type TestCerts } from '@tributary/testkit';
+import { httpCall, makeTestCerts, type TestCerts } from '@tributary/testkit';
 import { FakeHerder } from './testing/fake-herder.js';
-
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-  cipher?: string;
-  protocol?: string | null;
-}
-
-interface Call {
-  method?: string;
-  headers?: Record<string, string>;
-  body?: string;
-  ca?: string;
-  key?: string;
-  cert?: string;
-  maxVersion?: 'TLSv1.2' | 'TLSv1.3';
-}
-
-function call(url: string, c: Call = {}): Promise<Answer> {
-  const u = new URL(url);
-  const https = u.protocol === 'https:';
-  return new Promise((resolve, reject) => {
-    const req = (https ? httpsRequest : httpRequest)(
-      u,
-      {
-        method: c.method ?? 'GET',
-        headers: {
-          ...c.headers,
-          ...(c.body !== undefined ? { 'content-length': String(Buffer.byteLength(c.body)) } : {}),
-        },
-        ...(https
-          ? {
-              ca: c.ca,
-              ...(c.key ? { key: c.key, cert: c.cert } : {}),
-              ...(c.maxVersion ? { maxVersion: c.maxVersion } : {}),
-              agent: false,
-            }
-          : { agent: false }),
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (d: Buffer) => chunks.push(d));
-        res.on('end', () => {
-          const socket = res.socket as TLSSocket;
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: Buffer.concat(chunks).toString('utf8'),
-            ...(https ? { cipher: socket.getCipher?.()?.name, protocol: socket.getProtocol?.() } : {}),
-          });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(c.body);
-  });
-}
 
 let certs: TestCerts;
 let dir: string;
@@ -109,21 +48,21 @@ describe('https listeners from ssl.* keys', () => {
   it('serves a PKCS12 keystore; clients that trust the CA get in, others are refused', async () => {
     const s = await serve({ listeners: 'https://127.0.0.1:0', ...p12() });
     expect(s.urls[0]).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
-    const ok = await call(`${s.urls[0]}/`, { ca: certs.caPem });
+    const ok = await httpCall(`${s.urls[0]}/`, { ca: certs.caPem });
     expect(ok.status).toBe(200);
-    expect(JSON.parse(ok.body)).toHaveProperty('version');
-    await expect(call(`${s.urls[0]}/`)).rejects.toThrow(/self[- ]signed|unable to verify|certificate/i);
+    expect(JSON.parse(ok.text)).toHaveProperty('version');
+    await expect(httpCall(`${s.urls[0]}/`)).rejects.toThrow(/self[- ]signed|unable to verify|certificate/i);
   });
 
   it('reads a keystore of type JKS that is a PKCS12 file (as Java does) and a PEM keystore', async () => {
     const jksTyped = await serve({ listeners: 'https://127.0.0.1:0', ...p12(), 'ssl.keystore.type': 'JKS' });
-    expect((await call(`${jksTyped.urls[0]}/`, { ca: certs.caPem })).status).toBe(200);
+    expect((await httpCall(`${jksTyped.urls[0]}/`, { ca: certs.caPem })).status).toBe(200);
     const pem = await serve({
       listeners: 'https://127.0.0.1:0',
       'ssl.keystore.type': 'PEM',
       'ssl.keystore.location': certs.serverPem,
     });
-    expect((await call(`${pem.urls[0]}/`, { ca: certs.caPem })).status).toBe(200);
+    expect((await httpCall(`${pem.urls[0]}/`, { ca: certs.caPem })).status).toBe(200);
   });
 
   it('reads an encrypted PEM key with ssl.key.password, and PEM given inline in the keys', async () => {
@@ -133,7 +72,7 @@ describe('https listeners from ssl.* keys', () => {
       'ssl.keystore.location': certs.serverEncryptedPem,
       'ssl.key.password': certs.serverKeyPassword,
     });
-    expect((await call(`${encrypted.urls[0]}/`, { ca: certs.caPem })).status).toBe(200);
+    expect((await httpCall(`${encrypted.urls[0]}/`, { ca: certs.caPem })).status).toBe(200);
     expect(() =>
       restSecuritySettings(
         { 'ssl.keystore.type': 'PEM', 'ssl.keystore.location': certs.serverEncryptedPem, 'ssl.key.password': 'wrong' },
@@ -151,8 +90,8 @@ describe('https listeners from ssl.* keys', () => {
       'ssl.client.auth': 'required',
     });
     const url = `${inline.urls[0]}/`;
-    expect((await call(url, { ca: certs.caPem, key: certs.clientKey, cert: certs.clientCert })).status).toBe(200);
-    await expect(call(url, { ca: certs.caPem })).rejects.toThrow();
+    expect((await httpCall(url, { ca: certs.caPem, key: certs.clientKey, cert: certs.clientCert })).status).toBe(200);
+    await expect(httpCall(url, { ca: certs.caPem })).rejects.toThrow();
   });
 
   it('listeners.https.* replaces every ssl.* key when one is set (all or nothing, as Kafka Connect)', async () => {
@@ -167,7 +106,7 @@ describe('https listeners from ssl.* keys', () => {
       'listeners.https.ssl.keystore.type': 'PKCS12',
     });
     // ssl.client.auth=required of the plain keys does not apply either: no client certificate needed.
-    expect((await call(`${s.urls[0]}/`, { ca: certs.caPem })).status).toBe(200);
+    expect((await httpCall(`${s.urls[0]}/`, { ca: certs.caPem })).status).toBe(200);
   });
 
   it('ssl.client.auth=required needs a client certificate the truststore trusts', async () => {
@@ -180,9 +119,11 @@ describe('https listeners from ssl.* keys', () => {
       'ssl.client.auth': 'required',
     });
     const url = `${s.urls[0]}/`;
-    await expect(call(url, { ca: certs.caPem })).rejects.toThrow();
-    await expect(call(url, { ca: certs.caPem, key: certs.strangerKey, cert: certs.strangerCert })).rejects.toThrow();
-    expect((await call(url, { ca: certs.caPem, key: certs.clientKey, cert: certs.clientCert })).status).toBe(200);
+    await expect(httpCall(url, { ca: certs.caPem })).rejects.toThrow();
+    await expect(
+      httpCall(url, { ca: certs.caPem, key: certs.strangerKey, cert: certs.strangerCert }),
+    ).rejects.toThrow();
+    expect((await httpCall(url, { ca: certs.caPem, key: certs.clientKey, cert: certs.clientCert })).status).toBe(200);
   });
 
   it('ssl.client.auth=requested lets clients without a certificate in, not those with an untrusted one', async () => {
@@ -194,22 +135,24 @@ describe('https listeners from ssl.* keys', () => {
       'ssl.client.auth': 'requested',
     });
     const url = `${s.urls[0]}/`;
-    expect((await call(url, { ca: certs.caPem })).status).toBe(200);
-    expect((await call(url, { ca: certs.caPem, key: certs.clientKey, cert: certs.clientCert })).status).toBe(200);
-    await expect(call(url, { ca: certs.caPem, key: certs.strangerKey, cert: certs.strangerCert })).rejects.toThrow();
+    expect((await httpCall(url, { ca: certs.caPem })).status).toBe(200);
+    expect((await httpCall(url, { ca: certs.caPem, key: certs.clientKey, cert: certs.clientCert })).status).toBe(200);
+    await expect(
+      httpCall(url, { ca: certs.caPem, key: certs.strangerKey, cert: certs.strangerCert }),
+    ).rejects.toThrow();
   });
 
   it('ssl.enabled.protocols and ssl.cipher.suites (Java names) decide what is negotiated', async () => {
     const only13 = await serve({ listeners: 'https://127.0.0.1:0', ...p12(), 'ssl.enabled.protocols': 'TLSv1.3' });
-    await expect(call(`${only13.urls[0]}/`, { ca: certs.caPem, maxVersion: 'TLSv1.2' })).rejects.toThrow();
-    expect((await call(`${only13.urls[0]}/`, { ca: certs.caPem })).protocol).toBe('TLSv1.3');
+    await expect(httpCall(`${only13.urls[0]}/`, { ca: certs.caPem, maxVersion: 'TLSv1.2' })).rejects.toThrow();
+    expect((await httpCall(`${only13.urls[0]}/`, { ca: certs.caPem })).protocol).toBe('TLSv1.3');
     const suite = await serve({
       listeners: 'https://127.0.0.1:0',
       ...p12(),
       'ssl.enabled.protocols': 'TLSv1.2',
       'ssl.cipher.suites': 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384',
     });
-    const a = await call(`${suite.urls[0]}/`, { ca: certs.caPem });
+    const a = await httpCall(`${suite.urls[0]}/`, { ca: certs.caPem });
     expect(a.protocol).toBe('TLSv1.2');
     expect(a.cipher).toBe('ECDHE-RSA-AES256-GCM-SHA384');
   });
@@ -245,16 +188,16 @@ describe('https listeners from ssl.* keys', () => {
 describe('admin.listeners, response.http.headers.config, CORS', () => {
   it('serves /admin/* only on the admin listeners when they are set, and nowhere when empty', async () => {
     const s = await serve({ listeners: 'http://127.0.0.1:0', 'admin.listeners': 'https://127.0.0.1:0', ...p12() });
-    expect((await call(`${s.urls[0]}/admin/loggers`)).status).toBe(404);
-    expect((await call(`${s.urls[0]}/connectors`)).status).toBe(200);
+    expect((await httpCall(`${s.urls[0]}/admin/loggers`)).status).toBe(404);
+    expect((await httpCall(`${s.urls[0]}/connectors`)).status).toBe(200);
     expect(s.adminUrls[0]).toMatch(/^https:/);
-    expect((await call(`${s.adminUrls[0]}/admin/loggers`, { ca: certs.caPem })).status).toBe(200);
-    expect((await call(`${s.adminUrls[0]}/connectors`, { ca: certs.caPem })).status).toBe(404);
+    expect((await httpCall(`${s.adminUrls[0]}/admin/loggers`, { ca: certs.caPem })).status).toBe(200);
+    expect((await httpCall(`${s.adminUrls[0]}/connectors`, { ca: certs.caPem })).status).toBe(404);
     const off = await serve({ listeners: 'http://127.0.0.1:0', 'admin.listeners': '' });
     expect(off.adminUrls).toEqual([]);
-    expect((await call(`${off.urls[0]}/admin/loggers`)).status).toBe(404);
+    expect((await httpCall(`${off.urls[0]}/admin/loggers`)).status).toBe(404);
     const unset = await serve({ listeners: 'http://127.0.0.1:0' });
-    expect((await call(`${unset.urls[0]}/admin/loggers`)).status).toBe(200);
+    expect((await httpCall(`${unset.urls[0]}/admin/loggers`)).status).toBe(200);
   });
 
   it('applies response.http.headers.config to every answer, errors included', async () => {
@@ -263,7 +206,7 @@ describe('admin.listeners, response.http.headers.config, CORS', () => {
         'set X-Frame-Options: DENY, "add Cache-Control: no-cache, no-store, must-revalidate", setDate Expires: 31540000000',
     });
     for (const p of ['/', '/connectors/nope']) {
-      const a = await call(`${s.urls[0]}${p}`);
+      const a = await httpCall(`${s.urls[0]}${p}`);
       expect(a.headers['x-frame-options']).toBe('DENY');
       expect(a.headers['cache-control']).toBe('no-cache, no-store, must-revalidate');
       expect(new Date(String(a.headers.expires)).getFullYear()).toBeGreaterThan(new Date().getFullYear());
@@ -275,20 +218,20 @@ describe('admin.listeners, response.http.headers.config, CORS', () => {
 
   it('sends no CORS headers unless access.control.allow.origin is set, then only to the origins it names', async () => {
     const none = await serve({});
-    const a = await call(`${none.urls[0]}/`, { headers: { origin: 'https://evil.example' } });
+    const a = await httpCall(`${none.urls[0]}/`, { headers: { origin: 'https://evil.example' } });
     expect(a.headers['access-control-allow-origin']).toBeUndefined();
     const some = await serve({
       'access.control.allow.origin': 'https://console.example',
       'access.control.allow.methods': 'GET,PUT',
     });
-    const ok = await call(`${some.urls[0]}/`, { headers: { origin: 'https://console.example' } });
+    const ok = await httpCall(`${some.urls[0]}/`, { headers: { origin: 'https://console.example' } });
     expect(ok.headers['access-control-allow-origin']).toBe('https://console.example');
-    const pre = await call(`${some.urls[0]}/connectors`, {
+    const pre = await httpCall(`${some.urls[0]}/connectors`, {
       method: 'OPTIONS',
       headers: { origin: 'https://console.example', 'access-control-request-method': 'PUT' },
     });
     expect(pre.headers['access-control-allow-methods']).toBe('GET,PUT');
-    const other = await call(`${some.urls[0]}/`, { headers: { origin: 'https://evil.example' } });
+    const other = await httpCall(`${some.urls[0]}/`, { headers: { origin: 'https://evil.example' } });
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
   });
 });
@@ -312,31 +255,31 @@ describe('authentication and request checks', () => {
 
   it('answers 401 with WWW-Authenticate without or with wrong credentials, 200 with right ones', async () => {
     const s = await serve(authProps);
-    const none = await call(`${s.urls[0]}/connectors`);
+    const none = await httpCall(`${s.urls[0]}/connectors`);
     expect(none.status).toBe(401);
     expect(none.headers['www-authenticate']).toBe('Basic realm="KafkaConnect"');
-    expect(none.body).toBe('User cannot access the resource.');
-    expect((await call(`${s.urls[0]}/connectors`, { headers: { authorization: basic('admin', 'nope') } })).status).toBe(
-      401,
-    );
-    expect((await call(`${s.urls[0]}/connectors`, { headers: { authorization: basic('nobody', 'x') } })).status).toBe(
-      401,
-    );
-    expect((await call(`${s.urls[0]}/connectors`, { headers: { authorization: 'Basic !!!' } })).status).toBe(401);
+    expect(none.text).toBe('User cannot access the resource.');
     expect(
-      (await call(`${s.urls[0]}/connectors`, { headers: { authorization: basic('ops', 'ops-secret') } })).status,
+      (await httpCall(`${s.urls[0]}/connectors`, { headers: { authorization: basic('admin', 'nope') } })).status,
+    ).toBe(401);
+    expect(
+      (await httpCall(`${s.urls[0]}/connectors`, { headers: { authorization: basic('nobody', 'x') } })).status,
+    ).toBe(401);
+    expect((await httpCall(`${s.urls[0]}/connectors`, { headers: { authorization: 'Basic !!!' } })).status).toBe(401);
+    expect(
+      (await httpCall(`${s.urls[0]}/connectors`, { headers: { authorization: basic('ops', 'ops-secret') } })).status,
     ).toBe(200);
   });
 
   it('lets the internal task-config endpoint through to its session-key check, as JaasBasicAuthFilter', async () => {
     const s = await serve(authProps);
-    const a = await call(`${s.urls[0]}/connectors/c1/tasks`, {
+    const a = await httpCall(`${s.urls[0]}/connectors/c1/tasks`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: '[]',
     });
     expect(a.status).toBe(400);
-    expect(a.body).toMatch(/X-Connect-Authorization/);
+    expect(a.text).toMatch(/X-Connect-Authorization/);
   });
 
   it('finds the JAAS file in KAFKA_OPTS and refuses a config it cannot honour, naming the key', () => {
@@ -367,13 +310,13 @@ describe('authentication and request checks', () => {
     const herder = new FakeHerder();
     const s = await serve({ ...authProps, 'tributary.console.token': token }, herder);
     const bearer = { authorization: `Bearer ${token}` };
-    const none = await call(`${s.urls[0]}/connectors`);
+    const none = await httpCall(`${s.urls[0]}/connectors`);
     expect(none.headers['www-authenticate']).toEqual(expect.stringContaining('Bearer realm="tributary"'));
-    expect((await call(`${s.urls[0]}/connectors`, { headers: bearer })).status).toBe(200);
+    expect((await httpCall(`${s.urls[0]}/connectors`, { headers: bearer })).status).toBe(200);
     expect(
-      (await call(`${s.urls[0]}/connectors`, { headers: { authorization: 'Bearer wrong-token-0000000' } })).status,
+      (await httpCall(`${s.urls[0]}/connectors`, { headers: { authorization: 'Bearer wrong-token-0000000' } })).status,
     ).toBe(401);
-    const created = await call(`${s.urls[0]}/connectors`, {
+    const created = await httpCall(`${s.urls[0]}/connectors`, {
       method: 'POST',
       headers: { ...bearer, 'content-type': 'application/json' },
       body: JSON.stringify({
@@ -383,15 +326,15 @@ describe('authentication and request checks', () => {
     });
     expect(created.status).toBe(201);
     // A no-cors cross-site fetch can send a POST with no content type: refused.
-    const bare = await call(`${s.urls[0]}/connectors/c1/restart`, { method: 'POST', headers: bearer });
+    const bare = await httpCall(`${s.urls[0]}/connectors/c1/restart`, { method: 'POST', headers: bearer });
     expect(bare.status).toBe(415);
-    const form = await call(`${s.urls[0]}/connectors/c1/restart`, {
+    const form = await httpCall(`${s.urls[0]}/connectors/c1/restart`, {
       method: 'POST',
       headers: { ...bearer, 'content-type': 'text/plain' },
       body: 'x',
     });
     expect(form.status).toBe(415);
-    const xrw = await call(`${s.urls[0]}/connectors/c1/restart`, {
+    const xrw = await httpCall(`${s.urls[0]}/connectors/c1/restart`, {
       method: 'POST',
       headers: { ...bearer, 'x-requested-with': 'script' },
     });
@@ -401,17 +344,17 @@ describe('authentication and request checks', () => {
   it('checks Host against the listeners (or tributary.rest.allowed.hosts) once authentication is on', async () => {
     const s = await serve({ ...authProps, listeners: 'http://127.0.0.1:0' });
     const auth = { authorization: basic('admin', 'admin-secret') };
-    expect((await call(`${s.urls[0]}/`, { headers: auth })).status).toBe(200);
-    const rebound = await call(`${s.urls[0]}/`, { headers: { ...auth, host: 'evil.example:8083' } });
+    expect((await httpCall(`${s.urls[0]}/`, { headers: auth })).status).toBe(200);
+    const rebound = await httpCall(`${s.urls[0]}/`, { headers: { ...auth, host: 'evil.example:8083' } });
     expect(rebound.status).toBe(421);
     const listed = await serve({ ...authProps, 'tributary.rest.allowed.hosts': 'connect.example' });
-    expect((await call(`${listed.urls[0]}/`, { headers: { ...auth, host: 'connect.example' } })).status).toBe(200);
-    expect((await call(`${listed.urls[0]}/`, { headers: auth })).status).toBe(421);
+    expect((await httpCall(`${listed.urls[0]}/`, { headers: { ...auth, host: 'connect.example' } })).status).toBe(200);
+    expect((await httpCall(`${listed.urls[0]}/`, { headers: auth })).status).toBe(421);
   });
 
   it('keeps the old behaviour when none of the keys is set', async () => {
     const s = await serve({});
-    expect((await call(`${s.urls[0]}/`, { headers: { host: 'anything.example' } })).status).toBe(200);
-    expect((await call(`${s.urls[0]}/connectors`)).status).toBe(200);
+    expect((await httpCall(`${s.urls[0]}/`, { headers: { host: 'anything.example' } })).status).toBe(200);
+    expect((await httpCall(`${s.urls[0]}/connectors`)).status).toBe(200);
   });
 });

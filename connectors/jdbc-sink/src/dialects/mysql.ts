@@ -8,11 +8,11 @@ import {
   type Dialect,
   type ErrorClass,
   type ExistingColumn,
-  isNetworkError,
   sqlStateClass,
   type TableDescription,
 } from '../dialect.js';
 import type { TableId } from '../records.js';
+import { GenericDialect } from './generic.js';
 import { type DialectName, wantsSsl } from '../url.js';
 
 interface MyError {
@@ -46,11 +46,13 @@ class MySqlSession implements DbSession {
   }
 }
 
-export class MySqlDialect implements Dialect {
+export class MySqlDialect extends GenericDialect implements Dialect {
   readonly name: DialectName;
   readonly maxParameters = 65_535;
+  protected readonly optionalColumn = ' NULL';
 
   constructor(name: 'mysql' | 'mariadb' = 'mariadb') {
+    super();
     this.name = name;
   }
 
@@ -84,10 +86,6 @@ export class MySqlDialect implements Dialect {
 
   quote(identifier: string): string {
     return `\`${identifier.replace(/`/g, '``')}\``;
-  }
-
-  table(id: TableId): string {
-    return id.schema ? `${this.quote(id.schema)}.${this.quote(id.table)}` : this.quote(id.table);
   }
 
   sqlType(t: ColumnType, key: boolean): string {
@@ -188,42 +186,20 @@ export class MySqlDialect implements Dialect {
     };
   }
 
-  createTable(id: TableId, key: readonly Column[], values: readonly Column[]): string {
-    const defs = [
-      ...key.map((c) => `${this.quote(c.name)} ${this.sqlType(c.type, true)} NOT NULL`),
-      ...values.map((c) => `${this.quote(c.name)} ${this.sqlType(c.type, false)}${c.optional ? ' NULL' : ' NOT NULL'}`),
-    ];
-    if (key.length > 0) defs.push(`PRIMARY KEY (${key.map((c) => this.quote(c.name)).join(', ')})`);
-    return `CREATE TABLE IF NOT EXISTS ${this.table(id)} (${defs.join(', ')})`;
-  }
-
   addColumn(id: TableId, column: Column): string {
     return `ALTER TABLE ${this.table(id)} ADD COLUMN ${this.quote(column.name)} ${this.sqlType(column.type, false)} NULL`;
   }
 
-  insert(id: TableId, columns: readonly string[], rows: number, conflictKey: readonly string[] | null): string {
-    const tuple = `(${columns.map(() => '?').join(',')})`;
-    let sql = `INSERT INTO ${this.table(id)} (${columns.map((c) => this.quote(c)).join(',')}) VALUES ${Array.from({ length: rows }, () => tuple).join(',')}`;
-    if (conflictKey) {
-      const keys = new Set(conflictKey);
-      const updates = columns.filter((c) => !keys.has(c)).map((c) => `${this.quote(c)}=VALUES(${this.quote(c)})`);
-      // Only key columns: updating a key to itself makes the statement a no-op for existing rows.
-      if (updates.length === 0) updates.push(`${this.quote(conflictKey[0]!)}=${this.quote(conflictKey[0]!)}`);
-      sql += ` ON DUPLICATE KEY UPDATE ${updates.join(',')}`;
-    }
-    return sql;
+  protected parameter(): string {
+    return '?';
   }
 
-  update(id: TableId, key: readonly string[], values: readonly string[]): string {
-    const set = values.map((c) => `${this.quote(c)}=?`).join(',');
-    const where = key.map((c) => `${this.quote(c)}=?`).join(' AND ');
-    return `UPDATE ${this.table(id)} SET ${set} WHERE ${where}`;
-  }
-
-  delete(id: TableId, key: readonly string[], rows: number): string {
-    const one = key.length === 1 ? '?' : `(${key.map(() => '?').join(',')})`;
-    const lhs = key.length === 1 ? this.quote(key[0]!) : `(${key.map((c) => this.quote(c)).join(',')})`;
-    return `DELETE FROM ${this.table(id)} WHERE ${lhs} IN (${Array.from({ length: rows }, () => one).join(',')})`;
+  protected onConflict(columns: readonly string[], conflictKey: readonly string[]): string {
+    const keys = new Set(conflictKey);
+    const updates = columns.filter((c) => !keys.has(c)).map((c) => `${this.quote(c)}=VALUES(${this.quote(c)})`);
+    // Only key columns: updating a key to itself makes the statement a no-op for existing rows.
+    if (updates.length === 0) updates.push(`${this.quote(conflictKey[0]!)}=${this.quote(conflictKey[0]!)}`);
+    return `ON DUPLICATE KEY UPDATE ${updates.join(',')}`;
   }
 
   /** TRUNCATE commits implicitly in MySQL; DELETE keeps the table batch one transaction. */
@@ -234,18 +210,8 @@ export class MySqlDialect implements Dialect {
   begin(): string {
     return 'START TRANSACTION';
   }
-  savepoint(name: string): string {
-    return `SAVEPOINT ${name}`;
-  }
-  rollbackTo(name: string): string {
-    return `ROLLBACK TO SAVEPOINT ${name}`;
-  }
-  release(name: string): string {
-    return `RELEASE SAVEPOINT ${name}`;
-  }
 
-  classify(error: unknown): ErrorClass {
-    if (isNetworkError(error)) return 'transient';
+  protected classifyServerError(error: unknown): ErrorClass {
     const e = error as MyError | null;
     if (e?.errno !== undefined) {
       if (TRANSIENT_ERRNOS.has(e.errno)) return 'transient';

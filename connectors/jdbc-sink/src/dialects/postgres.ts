@@ -8,12 +8,12 @@ import {
   type Dialect,
   type ErrorClass,
   type ExistingColumn,
-  isNetworkError,
   sqlStateClass,
   type TableDescription,
   type TableType,
 } from '../dialect.js';
 import type { TableId } from '../records.js';
+import { GenericDialect } from './generic.js';
 import { wantsSsl } from '../url.js';
 
 const RELKINDS: Record<string, TableType> = { r: 'TABLE', p: 'PARTITIONED TABLE', v: 'VIEW', m: 'VIEW', f: 'TABLE' };
@@ -85,12 +85,14 @@ function scalarType(t: ColumnType): string {
   }
 }
 
-export class PostgresDialect implements Dialect {
+export class PostgresDialect extends GenericDialect implements Dialect {
   readonly name = 'postgresql' as const;
   readonly maxParameters = 65_535;
+  protected readonly optionalColumn = '';
   readonly #quote: boolean;
 
   constructor(quoteIdentifiers = true) {
+    super();
     this.#quote = quoteIdentifiers;
   }
 
@@ -120,10 +122,6 @@ export class PostgresDialect implements Dialect {
 
   quote(identifier: string): string {
     return `"${this.fold(identifier).replace(/"/g, '""')}"`;
-  }
-
-  table(id: TableId): string {
-    return id.schema ? `${this.quote(id.schema)}.${this.quote(id.table)}` : this.quote(id.table);
   }
 
   sqlType(type: ColumnType, _key: boolean): string {
@@ -163,51 +161,18 @@ export class PostgresDialect implements Dialect {
     };
   }
 
-  createTable(id: TableId, key: readonly Column[], values: readonly Column[]): string {
-    const defs = [
-      ...key.map((c) => `${this.quote(c.name)} ${this.sqlType(c.type, true)} NOT NULL`),
-      ...values.map((c) => `${this.quote(c.name)} ${this.sqlType(c.type, false)}${c.optional ? '' : ' NOT NULL'}`),
-    ];
-    if (key.length > 0) defs.push(`PRIMARY KEY (${key.map((c) => this.quote(c.name)).join(', ')})`);
-    return `CREATE TABLE IF NOT EXISTS ${this.table(id)} (${defs.join(', ')})`;
-  }
-
   addColumn(id: TableId, column: Column): string {
     return `ALTER TABLE ${this.table(id)} ADD COLUMN IF NOT EXISTS ${this.quote(column.name)} ${this.sqlType(column.type, false)}`;
   }
 
-  insert(id: TableId, columns: readonly string[], rows: number, conflictKey: readonly string[] | null): string {
-    const cols = columns.map((c) => this.quote(c));
-    const tuples: string[] = [];
-    let n = 1;
-    for (let r = 0; r < rows; r++) {
-      const ps: string[] = [];
-      for (let i = 0; i < columns.length; i++) ps.push(`$${n++}`);
-      tuples.push(`(${ps.join(',')})`);
-    }
-    let sql = `INSERT INTO ${this.table(id)} (${cols.join(',')}) VALUES ${tuples.join(',')}`;
-    if (conflictKey) {
-      const keys = new Set(conflictKey);
-      const updates = columns.filter((c) => !keys.has(c)).map((c) => `${this.quote(c)}=EXCLUDED.${this.quote(c)}`);
-      sql += ` ON CONFLICT (${conflictKey.map((c) => this.quote(c)).join(',')}) ${updates.length ? `DO UPDATE SET ${updates.join(',')}` : 'DO NOTHING'}`;
-    }
-    return sql;
+  protected parameter(n: number): string {
+    return `$${n}`;
   }
 
-  update(id: TableId, key: readonly string[], values: readonly string[]): string {
-    let n = 1;
-    const set = values.map((c) => `${this.quote(c)}=$${n++}`).join(',');
-    const where = key.map((c) => `${this.quote(c)}=$${n++}`).join(' AND ');
-    return `UPDATE ${this.table(id)} SET ${set} WHERE ${where}`;
-  }
-
-  delete(id: TableId, key: readonly string[], rows: number): string {
-    let n = 1;
-    const tuples: string[] = [];
-    for (let r = 0; r < rows; r++)
-      tuples.push(key.length === 1 ? `$${n++}` : `(${key.map(() => `$${n++}`).join(',')})`);
-    const lhs = key.length === 1 ? this.quote(key[0]!) : `(${key.map((c) => this.quote(c)).join(',')})`;
-    return `DELETE FROM ${this.table(id)} WHERE ${lhs} IN (${tuples.join(',')})`;
+  protected onConflict(columns: readonly string[], conflictKey: readonly string[]): string {
+    const keys = new Set(conflictKey);
+    const updates = columns.filter((c) => !keys.has(c)).map((c) => `${this.quote(c)}=EXCLUDED.${this.quote(c)}`);
+    return `ON CONFLICT (${conflictKey.map((c) => this.quote(c)).join(',')}) ${updates.length ? `DO UPDATE SET ${updates.join(',')}` : 'DO NOTHING'}`;
   }
 
   truncate(id: TableId): string {
@@ -217,18 +182,8 @@ export class PostgresDialect implements Dialect {
   begin(): string {
     return 'BEGIN';
   }
-  savepoint(name: string): string {
-    return `SAVEPOINT ${name}`;
-  }
-  rollbackTo(name: string): string {
-    return `ROLLBACK TO SAVEPOINT ${name}`;
-  }
-  release(name: string): string {
-    return `RELEASE SAVEPOINT ${name}`;
-  }
 
-  classify(error: unknown): ErrorClass {
-    if (isNetworkError(error)) return 'transient';
+  protected classifyServerError(error: unknown): ErrorClass {
     const code = (error as PgError | null)?.code;
     return sqlStateClass(code) ?? 'fatal';
   }

@@ -1,25 +1,17 @@
 /**
  * io.confluent.connect.avro.AvroConverter: Connect data as Avro in Confluent's wire format (magic
- * byte 0, 4-byte big-endian schema id, Avro binary) with schemas kept in a schema registry.
- *
- * The Converter interface is synchronous; registry calls are not. Schemas are cached by Connect
- * schema and by id, so a record costs no registry call once its schema is known. On a cache miss
- * the converter starts the lookup and throws NotReadyException; the runtime awaits it and converts
- * the record again. A registry that cannot be reached rejects with a RetriableException naming its
- * URLs, so errors.retry.timeout and errors.tolerance decide what happens next.
+ * byte 0, 4-byte big-endian schema id, Avro binary) with schemas kept in a schema registry; the
+ * registry, caches and wire format are RegistryConverter's.
  */
 import {
   ConfigKeys,
   type ConfigOf,
-  type Converter,
   DataException,
-  type Headers,
   type Schema,
   type SchemaAndValue,
   defineConfig,
 } from '@tributary/api';
 import avro from 'avsc';
-import { LruCache } from '../lru.js';
 import {
   type AvroDataConfig,
   type AvroJson,
@@ -28,17 +20,9 @@ import {
   toConnectSchema,
   toConnectValue,
 } from './avro-data.js';
-import type { RegistrySchema, SchemaRegistryClient } from '../registry/registry-client.js';
-import {
-  PendingLookups,
-  frame,
-  registryClientFrom,
-  resolveWriterSchema,
-  serdeChecks,
-  serdeKeys,
-  subjectName,
-  unframe,
-} from '../registry/serde-config.js';
+import type { RegistrySchema } from '../registry/registry-client.js';
+import { RegistryConverter } from '../registry/registry-converter.js';
+import { type ResolvedWriterSchema, scrubInvalidNamesKey, serdeChecks, serdeKeys } from '../registry/serde-config.js';
 
 /** AvroConverter's keys, as Confluent's AbstractKafkaSchemaSerDeConfig and AvroDataConfig name them. */
 export const AvroConverterConfig = defineConfig({
@@ -58,11 +42,7 @@ export const AvroConverterConfig = defineConfig({
     importance: 'LOW',
     doc: 'Keep Avro enum names (with namespace) through Connect schemas.',
   }),
-  'scrub.invalid.names': ConfigKeys.boolean({
-    default: false,
-    importance: 'LOW',
-    doc: 'Replace characters that are not valid in Avro names with underscores.',
-  }),
+  'scrub.invalid.names': scrubInvalidNamesKey('Avro'),
 }).withChecks(...serdeChecks);
 
 type Cfg = ConfigOf<typeof AvroConverterConfig>;
@@ -72,6 +52,12 @@ interface WriterEntry {
   text: string;
   type: avro.Type;
   recordName: string | null;
+}
+
+/** With use.latest.version, the type to write with is the latest schema's. */
+interface IdEntry {
+  id: number;
+  type: avro.Type;
 }
 
 interface ReaderEntry {
@@ -109,84 +95,44 @@ function safeLongs(v: unknown): unknown {
   return v;
 }
 
-export class AvroConverter implements Converter {
-  #cfg!: Cfg;
-  #isKey = false;
-  #client!: SchemaRegistryClient;
+export class AvroConverter extends RegistryConverter<Cfg, WriterEntry, IdEntry, ReaderEntry> {
   #data!: AvroDataConfig;
-  #writers!: LruCache<Schema, WriterEntry>;
-  /** subject + schema text → id (and, with use.latest.version, the type to write with). */
-  #ids!: LruCache<string, { id: number; type: avro.Type }>;
-  #readers!: LruCache<number, ReaderEntry>;
-  readonly #pending: PendingLookups = new PendingLookups();
+  #latestCompatibilityStrict = true;
 
-  config() {
-    return AvroConverterConfig;
+  constructor() {
+    super(AvroConverterConfig, { converter: 'AvroConverter', name: 'Avro', schemaType: 'AVRO' });
   }
 
-  configure(props: Readonly<Record<string, string>>, isKey: boolean): void {
-    this.#cfg = AvroConverterConfig.parse(props);
-    this.#isKey = isKey;
-    this.#client = registryClientFrom(props, this.#cfg);
+  protected configureFormat(cfg: Cfg): void {
     this.#data = {
-      connectMetaData: this.#cfg['connect.meta.data'],
-      enhancedSchemaSupport: this.#cfg['enhanced.avro.schema.support'],
-      scrubInvalidNames: this.#cfg['scrub.invalid.names'],
+      connectMetaData: cfg['connect.meta.data'],
+      enhancedSchemaSupport: cfg['enhanced.avro.schema.support'],
+      scrubInvalidNames: cfg['scrub.invalid.names'],
     };
-    const size = this.#cfg['schemas.cache.config'];
-    this.#writers = new LruCache(size);
-    this.#ids = new LruCache(size);
-    this.#readers = new LruCache(size);
+    this.#latestCompatibilityStrict = cfg['latest.compatibility.strict'];
   }
 
-  /** Closes the registry client's idle connections. */
-  close(): void {
-    this.#client?.close();
+  protected writerSchema(schema: Schema): WriterEntry {
+    const json = fromConnectSchema(schema, this.#data);
+    const type = avroType(json);
+    const recordName =
+      !Array.isArray(json) && typeof json === 'object' && json.type === 'record' ? (type.name ?? null) : null;
+    return { avro: json, text: JSON.stringify(json), type, recordName };
   }
 
-  #writer(schema: Schema): WriterEntry {
-    let w = this.#writers.get(schema);
-    if (!w) {
-      const json = fromConnectSchema(schema, this.#data);
-      const type = avroType(json);
-      const recordName =
-        !Array.isArray(json) && typeof json === 'object' && json.type === 'record' ? (type.name ?? null) : null;
-      w = { avro: json, text: JSON.stringify(json), type, recordName };
-      this.#writers.set(schema, w);
-    }
-    return w;
-  }
-
-  fromConnectData(topic: string, _headers: Headers | null, schema: Schema | null, value: unknown): Uint8Array | null {
-    if (value === null || value === undefined) {
-      if (!schema || schema.optional || schema.defaultValue === null) return null;
-    }
-    if (!schema) throw new DataException('AvroConverter needs a schema: this record has a value without one');
-    const w = this.#writer(schema);
-    const subject = subjectName(this.#cfg, this.#isKey, topic, w.recordName);
-    const key = `${subject}\u0000${w.text}`;
-    const known = this.#ids.get(key);
-    if (!known) {
-      const what = `Failed to ${this.#cfg['auto.register.schemas'] ? 'register' : 'look up'} the Avro schema for subject ${subject} (topic ${topic})`;
-      this.#pending.await(key, what, async () => this.#ids.set(key, await this.#resolveId(subject, w)));
-    }
+  protected encode(topic: string, schema: Schema, value: unknown, w: WriterEntry, known: IdEntry): Uint8Array {
     const avroValue = toAvroValue(schema, value, true, w.avro);
-    let body: Buffer;
     try {
-      body = known.type.toBuffer(avroValue);
+      return known.type.toBuffer(avroValue);
     } catch (err) {
-      throw new DataException(`Failed to serialize Avro data from topic ${topic}: ${(err as Error).message}`, {
-        cause: err,
-      });
+      throw this.serializeError(topic, err);
     }
-    return frame(known.id, body);
   }
 
-  async #resolveId(subject: string, w: WriterEntry): Promise<{ id: number; type: avro.Type }> {
-    const r = await resolveWriterSchema(this.#client, this.#cfg, subject, { schema: w.text, schemaType: 'AVRO' });
+  protected async registeredWriter(subject: string, w: WriterEntry, r: ResolvedWriterSchema): Promise<IdEntry> {
     if (!r.registered) return { id: r.id, type: w.type };
     const type = await this.#typeFor(r.registered);
-    if (r.via === 'latest' && this.#cfg['latest.compatibility.strict']) {
+    if (r.via === 'latest' && this.#latestCompatibilityStrict) {
       try {
         type.createResolver(w.type);
       } catch (err) {
@@ -209,31 +155,24 @@ export class AvroConverter implements Converter {
       const key = `${r.subject}/${r.version}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      const v = await this.#client.version(r.subject, r.version);
+      const v = await this.client.version(r.subject, r.version);
       out.push(...(await this.#references(v, seen)), JSON.parse(v.schema) as AvroJson);
     }
     return out;
   }
 
-  toConnectData(topic: string, _headers: Headers | null, value: Uint8Array | null): SchemaAndValue {
-    if (value === null || value.length === 0) return { schema: null, value: null };
-    const { id, rest } = unframe(topic, 'Avro', value);
-    const reader = this.#readers.get(id);
-    if (!reader) {
-      this.#pending.await(`id\u0000${id}`, `Failed to retrieve Avro schema for id ${id} (topic ${topic})`, async () => {
-        const s = await this.#client.schemaById(id);
-        const refs = await this.#references(s);
-        const json = JSON.parse(s.schema) as AvroJson;
-        this.#readers.set(id, { type: avroType(json, refs), connect: toConnectSchema(json, this.#data, refs) });
-      });
-    }
+  protected async readerSchema(_id: number, s: RegistrySchema): Promise<ReaderEntry> {
+    const refs = await this.#references(s);
+    const json = JSON.parse(s.schema) as AvroJson;
+    return { type: avroType(json, refs), connect: toConnectSchema(json, this.#data, refs) };
+  }
+
+  protected decode(topic: string, reader: ReaderEntry, body: Buffer): SchemaAndValue {
     let decoded: unknown;
     try {
-      decoded = reader.type.fromBuffer(rest);
+      decoded = reader.type.fromBuffer(body);
     } catch (err) {
-      throw new DataException(`Failed to deserialize data for topic ${topic} to Avro: ${(err as Error).message}`, {
-        cause: err,
-      });
+      throw this.deserializeError(topic, err);
     }
     return { schema: reader.connect, value: toConnectValue(reader.connect, safeLongs(decoded)) };
   }

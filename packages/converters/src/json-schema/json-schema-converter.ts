@@ -1,32 +1,20 @@
 /**
  * io.confluent.connect.json.JsonSchemaConverter: Connect data as JSON in Confluent's wire format
  * (magic byte 0, 4-byte big-endian schema id, the JSON text) with JSON Schemas (schemaType JSON) in
- * a schema registry. Schemas are cached by Connect schema and by id; a cache miss is awaited by the
- * runtime through NotReadyException, as in AvroConverter.
+ * a schema registry; the registry, caches and wire format are RegistryConverter's.
  */
 import {
   ConfigKeys,
   type ConfigOf,
-  type Converter,
   DataException,
-  type Headers,
   type Schema,
   type SchemaAndValue,
   defineConfig,
 } from '@tributary/api';
 import { JsonSyntaxError, parseJson } from '../json/lossless-json.js';
-import { LruCache } from '../lru.js';
-import type { SchemaRegistryClient } from '../registry/registry-client.js';
-import {
-  PendingLookups,
-  frame,
-  registryClientFrom,
-  resolveWriterSchema,
-  serdeChecks,
-  serdeKeys,
-  subjectName,
-  unframe,
-} from '../registry/serde-config.js';
+import type { RegistrySchema } from '../registry/registry-client.js';
+import { RegistryConverter } from '../registry/registry-converter.js';
+import { type ResolvedWriterSchema, serdeChecks, serdeKeys } from '../registry/serde-config.js';
 import { type DecimalFormat, fromConnectSchema, readValue, toConnectSchema, writeValue } from './json-schema-data.js';
 import { type Validate, compileValidator } from './validator.js';
 
@@ -63,95 +51,52 @@ interface ReaderEntry {
   validate: Validate | null;
 }
 
-export class JsonSchemaConverter implements Converter {
-  #cfg!: Cfg;
-  #isKey = false;
-  #client!: SchemaRegistryClient;
+export class JsonSchemaConverter extends RegistryConverter<Cfg, WriterEntry, IdEntry, ReaderEntry> {
   #decimalFormat: DecimalFormat = 'BASE64';
-  #writers!: LruCache<Schema, WriterEntry>;
-  #ids!: LruCache<string, IdEntry>;
-  #readers!: LruCache<number, ReaderEntry>;
-  readonly #pending: PendingLookups = new PendingLookups();
+  #failInvalidSchema = false;
 
-  config() {
-    return JsonSchemaConverterConfig;
+  constructor() {
+    super(JsonSchemaConverterConfig, { converter: 'JsonSchemaConverter', name: 'JSON', schemaType: 'JSON' });
   }
 
-  configure(props: Readonly<Record<string, string>>, isKey: boolean): void {
-    this.#cfg = JsonSchemaConverterConfig.parse(props);
-    this.#isKey = isKey;
-    this.#client = registryClientFrom(props, this.#cfg);
-    this.#decimalFormat = this.#cfg['decimal.format'];
-    const size = this.#cfg['schemas.cache.config'];
-    this.#writers = new LruCache(size);
-    this.#ids = new LruCache(size);
-    this.#readers = new LruCache(size);
+  protected configureFormat(cfg: Cfg): void {
+    this.#decimalFormat = cfg['decimal.format'];
+    this.#failInvalidSchema = cfg['json.fail.invalid.schema'];
   }
 
-  /** Closes the registry client's idle connections. */
-  close(): void {
-    this.#client?.close();
+  protected writerSchema(schema: Schema): WriterEntry {
+    const json = fromConnectSchema(schema);
+    return { json, text: JSON.stringify(json), recordName: schema.type === 'struct' ? schema.name : null };
   }
 
-  #writer(schema: Schema): WriterEntry {
-    let w = this.#writers.get(schema);
-    if (!w) {
-      const json = fromConnectSchema(schema);
-      w = { json, text: JSON.stringify(json), recordName: schema.type === 'struct' ? schema.name : null };
-      this.#writers.set(schema, w);
-    }
-    return w;
-  }
-
-  fromConnectData(topic: string, _headers: Headers | null, schema: Schema | null, value: unknown): Uint8Array | null {
-    if (value === null || value === undefined) {
-      if (!schema || schema.optional || schema.defaultValue === null) return null;
-    }
-    if (!schema) throw new DataException('JsonSchemaConverter needs a schema: this record has a value without one');
-    const w = this.#writer(schema);
-    const subject = subjectName(this.#cfg, this.#isKey, topic, w.recordName);
-    const key = `${subject}\u0000${w.text}`;
-    const known = this.#ids.get(key);
-    if (!known) {
-      const what = `Failed to ${this.#cfg['auto.register.schemas'] ? 'register' : 'look up'} the JSON schema for subject ${subject} (topic ${topic})`;
-      this.#pending.await(key, what, async () => this.#ids.set(key, await this.#resolveId(subject, w)));
-    }
+  protected encode(topic: string, schema: Schema, value: unknown, _w: WriterEntry, known: IdEntry): Uint8Array {
     const text = writeValue(schema, value, this.#decimalFormat);
     if (known.validate) {
       const problems = known.validate(JSON.parse(text));
       if (problems) throw new DataException(`Validation error in JSON ${text} for topic ${topic}: ${problems}`);
     }
-    return frame(known.id, Buffer.from(text, 'utf8'));
+    return Buffer.from(text, 'utf8');
   }
 
   #validator(schemaText: string): Validate | null {
-    return this.#cfg['json.fail.invalid.schema'] ? compileValidator(JSON.parse(schemaText)) : null;
+    return this.#failInvalidSchema ? compileValidator(JSON.parse(schemaText)) : null;
   }
 
-  async #resolveId(subject: string, w: WriterEntry): Promise<IdEntry> {
-    const { id, registered } = await resolveWriterSchema(this.#client, this.#cfg, subject, {
-      schema: w.text,
-      schemaType: 'JSON',
-    });
-    return { id, validate: this.#validator(registered?.schema ?? w.text) };
+  protected async registeredWriter(_subject: string, w: WriterEntry, r: ResolvedWriterSchema): Promise<IdEntry> {
+    return { id: r.id, validate: this.#validator(r.registered?.schema ?? w.text) };
   }
 
-  toConnectData(topic: string, _headers: Headers | null, value: Uint8Array | null): SchemaAndValue {
-    if (value === null || value.length === 0) return { schema: null, value: null };
-    const { id, rest } = unframe(topic, 'JSON', value);
-    const reader = this.#readers.get(id);
-    if (!reader) {
-      this.#pending.await(`id\u0000${id}`, `Failed to retrieve JSON schema for id ${id} (topic ${topic})`, async () => {
-        const s = await this.#client.schemaById(id);
-        if ((s.schemaType ?? 'AVRO') !== 'JSON')
-          throw new DataException(`Schema ${id} is a ${s.schemaType ?? 'AVRO'} schema, not JSON`);
-        if ((s.references ?? []).length > 0)
-          throw new DataException(`Schema ${id} has references, which JsonSchemaConverter does not resolve`);
-        const doc = JSON.parse(s.schema) as unknown;
-        this.#readers.set(id, { connect: toConnectSchema(doc), validate: this.#validator(s.schema) });
-      });
-    }
-    const text = rest.toString('utf8');
+  protected async readerSchema(id: number, s: RegistrySchema): Promise<ReaderEntry> {
+    if ((s.schemaType ?? 'AVRO') !== 'JSON')
+      throw new DataException(`Schema ${id} is a ${s.schemaType ?? 'AVRO'} schema, not JSON`);
+    if ((s.references ?? []).length > 0)
+      throw new DataException(`Schema ${id} has references, which JsonSchemaConverter does not resolve`);
+    const doc = JSON.parse(s.schema) as unknown;
+    return { connect: toConnectSchema(doc), validate: this.#validator(s.schema) };
+  }
+
+  protected decode(topic: string, reader: ReaderEntry, body: Buffer): SchemaAndValue {
+    const text = body.toString('utf8');
     let parsed: ReturnType<typeof parseJson>;
     try {
       parsed = parseJson(text);

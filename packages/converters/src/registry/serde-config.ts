@@ -1,7 +1,7 @@
 /**
  * What the three schema-registry converters (Avro, JSON Schema, Protobuf) share, as Confluent's
- * AbstractKafkaSchemaSerDeConfig: the registry keys, how a client is built from them, subject name
- * strategies, the wire format's header, and one registry lookup in flight per key.
+ * AbstractKafkaSchemaSerDeConfig: the registry keys, how a client is built from them, which registered
+ * schema a serializer writes with, subject name strategies and the wire format's header.
  */
 import {
   type ConfigCheck,
@@ -10,11 +10,10 @@ import {
   ConfigKeys,
   DataException,
   defineConfig,
-  NotReadyException,
   parseJaasEntries,
 } from '@tributary/api';
 import { type ClientTlsSettings, type SslValues, clientTlsFrom, prefixedSslValues } from '@tributary/tls';
-import { type RegistrySchema, SchemaRegistryClient, type SubjectVersion, converterError } from './registry-client.js';
+import { type RegistrySchema, SchemaRegistryClient, type SubjectVersion } from './registry-client.js';
 
 export const STRATEGIES = {
   TopicNameStrategy: 'io.confluent.kafka.serializers.subject.TopicNameStrategy',
@@ -172,6 +171,15 @@ export const serdeKeys = {
   ...sslKeys,
 } as const;
 
+/** scrub.invalid.names, which Confluent's AvroDataConfig and ProtobufDataConfig both declare. */
+export function scrubInvalidNamesKey(format: 'Avro' | 'Protobuf'): ConfigKey<boolean> {
+  return ConfigKeys.boolean({
+    default: false,
+    importance: 'LOW',
+    doc: `Replace characters that are not valid in ${format} names with underscores.`,
+  });
+}
+
 /** The parsed values of serdeKeys that building a client and naming subjects need. */
 export interface SerdeSettings extends SslSettings {
   'schema.registry.url': readonly string[];
@@ -317,6 +325,12 @@ export interface WriterSchemaSettings {
   'normalize.schemas': boolean;
 }
 
+/** The registry's answer for a record's schema: the id to write with, how it was found and, by id or latest, its schema. */
+export type ResolvedWriterSchema =
+  | { id: number; via: 'id'; registered: RegistrySchema }
+  | { id: number; via: 'latest'; registered: SubjectVersion }
+  | { id: number; via: 'register' | 'lookup'; registered: null };
+
 /**
  * Which registered schema a serializer writes a record with, in the order of Confluent's serializers:
  * `use.schema.id`, else register the record's schema (`auto.register.schemas`), else the subject's
@@ -328,11 +342,7 @@ export async function resolveWriterSchema(
   cfg: WriterSchemaSettings,
   subject: string,
   own: RegistrySchema,
-): Promise<
-  | { id: number; via: 'id'; registered: RegistrySchema }
-  | { id: number; via: 'latest'; registered: SubjectVersion }
-  | { id: number; via: 'register' | 'lookup'; registered: null }
-> {
+): Promise<ResolvedWriterSchema> {
   const normalize = cfg['normalize.schemas'];
   const useId = cfg['use.schema.id'];
   if (useId >= 0) return { id: useId, via: 'id', registered: await client.schemaById(useId) };
@@ -357,28 +367,6 @@ export function subjectName(cfg: SerdeSettings, isKey: boolean, topic: string, r
   if (!recordName)
     throw new DataException(`${strategy} needs a record (struct) schema; this ${isKey ? 'key' : 'value'} is not one`);
   return strategy === 'RecordNameStrategy' ? recordName : `${topic}-${recordName}`;
-}
-
-/**
- * Registry lookups in flight, one per key however many records wait on it. `await` starts the
- * lookup (or joins it) and throws NotReadyException, which the runtime awaits before converting the
- * record again.
- */
-export class PendingLookups {
-  readonly #pending = new Map<string, Promise<void>>();
-
-  await(key: string, what: string, load: () => Promise<void>): never {
-    let p = this.#pending.get(key);
-    if (!p) {
-      p = load()
-        .catch((err: unknown) => {
-          throw converterError(what, err);
-        })
-        .finally(() => this.#pending.delete(key));
-      this.#pending.set(key, p);
-    }
-    throw new NotReadyException(`${what}: waiting for the schema registry`, p);
-  }
 }
 
 /** Confluent's wire format: magic byte 0, the schema id as 4 bytes big-endian, then `body`. */
