@@ -36,7 +36,8 @@ const repo = path.resolve(here, '../..');
 const N = Number(process.env.BENCH_KC_RECORDS ?? 500_000);
 const REPEATS = Number(process.env.BENCH_KC_REPEATS ?? 3);
 // A second built checkout (BENCH_TRIBUTARY_BASELINE=/path) runs as "baseline" in the same interleaved
-// rounds, so a change is measured before/after under the same load; BENCH_KC_SYSTEMS picks who runs.
+// rounds, so a change is measured before/after under the same load; BENCH_KC_SYSTEMS picks who runs
+// (kafka-connect, baseline, tributary, threads: tributary with task.isolation=thread).
 const BASELINE = process.env.BENCH_TRIBUTARY_BASELINE ?? null;
 const SYSTEMS = (
   process.env.BENCH_KC_SYSTEMS ?? (BASELINE ? 'kafka-connect,baseline,tributary' : 'kafka-connect,tributary')
@@ -50,6 +51,8 @@ const PIPELINES = new Set(
   (process.env.BENCH_KC_PIPELINES ?? 'sink,source,postgres,mariadb').split(',').map((x) => x.trim()),
 );
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** A short name of each system for database and topic names. */
+const tag = (system) => ({ tributary: 't', baseline: 'b', threads: 'h' })[system] ?? 'k';
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
@@ -135,7 +138,12 @@ async function startWorker(system, dir, bootstrap, connector, converters = STRIN
   if (system !== 'kafka-connect')
     return startTributary(
       dir,
-      { ...worker, listeners: `http://127.0.0.1:${await freePort()}` },
+      {
+        ...worker,
+        listeners: `http://127.0.0.1:${await freePort()}`,
+        // "threads" is this checkout with each source task's connector side in a thread of its own.
+        ...(system === 'threads' ? { 'task.isolation': 'thread' } : {}),
+      },
       connector,
       system === 'baseline' ? BASELINE : repo,
     );
@@ -215,7 +223,7 @@ async function postgresCdc(system, bootstrap, pgUrl) {
   const url = await createTestDatabase(`bench_kc_${system}`, pgUrl);
   const sql = new pg.Client({ connectionString: url });
   await sql.connect();
-  const prefix = `benchkc${system === 'tributary' ? 't' : system === 'baseline' ? 'b' : 'k'}${Date.now()}`;
+  const prefix = `benchkc${tag(system)}${Date.now()}`;
   try {
     await sql.query(
       'CREATE TABLE orders (id bigint PRIMARY KEY, customer text NOT NULL, amount numeric(12,2) NOT NULL, status text NOT NULL, created_at timestamptz NOT NULL)',
@@ -262,8 +270,8 @@ async function mariadbCdc(system, bootstrap, server) {
   const mysql = (await import('mysql2/promise')).default;
   const { createOrders, insertOrders } = await import('../mysql-cdc/orders.mjs');
   const run = ++mariadbRun;
-  const db = `bench_${system === 'tributary' ? 't' : system === 'baseline' ? 'b' : 'k'}${run}`;
-  const prefix = `benchkcm${system === 'tributary' ? 't' : system === 'baseline' ? 'b' : 'k'}${Date.now()}`;
+  const db = `bench_${tag(system)}${run}`;
+  const prefix = `benchkcm${tag(system)}${Date.now()}`;
   const sql = await mysql.createConnection({ host: server.host, port: server.port, user: server.user });
   try {
     await createOrders(sql, db);
@@ -479,8 +487,9 @@ export async function run(endpoints) {
       : null;
   const others = SYSTEMS.filter((x) => x !== 'tributary');
   const label = (x) => (x === 'kafka-connect' ? 'KC' : x);
+  const threads = SYSTEMS.includes('threads') && reference ? ' | threads ratio' : '';
   console.log(
-    `pipeline                      | ${['tributary', ...others].map((x) => `${label(x)} rec/s`.padStart(15)).join(' | ')} | ratio | of broker | RSS MiB ${['T', ...others.map(label)].join(' / ')} | CPU s ${['T', ...others.map(label)].join(' / ')}`,
+    `pipeline                      | ${['tributary', ...others].map((x) => `${label(x)} rec/s`.padStart(15)).join(' | ')} | ratio${threads} | of broker | RSS MiB ${['T', ...others.map(label)].join(' / ')} | CPU s ${['T', ...others.map(label)].join(' / ')}`,
   );
   for (const [name, by] of Object.entries(results)) {
     const rate = (x) => median(by[x].map((r) => r.rate));
@@ -490,7 +499,7 @@ export async function run(endpoints) {
     const bad = SYSTEMS.some((x) => by[x].some((r) => !r.ok)) ? '  (a run did not complete: rate 0)' : '';
     const each = (f) => ['tributary', ...others].map((x) => f(by[x])).join(' / ');
     console.log(
-      `${name.padEnd(29)} | ${['tributary', ...others].map((x) => fmt(rate(x)).padStart(15)).join(' | ')} | ${(reference ? (tr / rate(reference)).toFixed(2) : '-').padStart(5)} | ${ofBroker.padStart(9)} | ${each((rs) => fmt(median(rs.map((r) => r.peakRssMiB))))} | ${each((rs) => median(rs.map((r) => r.cpuSecs)).toFixed(1))}${bad}`,
+      `${name.padEnd(29)} | ${['tributary', ...others].map((x) => fmt(rate(x)).padStart(15)).join(' | ')} | ${(reference ? (tr / rate(reference)).toFixed(2) : '-').padStart(5)}${threads ? ` | ${(rate('threads') / rate(reference)).toFixed(2).padStart(13)}` : ''} | ${ofBroker.padStart(9)} | ${each((rs) => fmt(median(rs.map((r) => r.peakRssMiB))))} | ${each((rs) => median(rs.map((r) => r.cpuSecs)).toFixed(1))}${bad}`,
     );
   }
   console.log(`load average at end: ${loadavg()}`);

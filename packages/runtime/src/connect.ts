@@ -15,7 +15,7 @@ import { type ConfigBackingStore, KafkaConfigBackingStore, MemoryConfigBackingSt
 import { FileOffsetBackingStore, KafkaOffsetBackingStore, type OffsetBackingStore } from './storage/offset-store.js';
 import { KafkaStatusBackingStore, MemoryStatusBackingStore, type StatusBackingStore } from './storage/status-store.js';
 import { Worker } from './worker.js';
-import { DistributedConfigDef, StandaloneConfigDef, advertisedUrl } from './worker-config.js';
+import { DistributedConfigDef, StandaloneConfigDef, type TaskIsolation, advertisedUrl } from './worker-config.js';
 import { type RestSecuritySettings, restSecuritySettings } from './rest-config.js';
 import { InterWorkerClient } from './distributed/rest-client.js';
 
@@ -79,6 +79,7 @@ async function assemble(
     'offset.flush.interval.ms': number;
     'offset.flush.timeout.ms': number;
     'task.shutdown.graceful.timeout.ms': number;
+    'task.isolation': TaskIsolation;
     listeners: string[];
     'rest.advertised.host.name': string | null;
     'rest.advertised.port': number | null;
@@ -138,6 +139,7 @@ async function assemble(
     maxBufferedBytes: cfg['producer.buffer.memory'],
     maxPollRecords: cfg['consumer.max.poll.records'],
     topicCreationEnable: cfg['topic.creation.enable'],
+    taskIsolation: cfg['task.isolation'],
     ...{
       sessionTimeoutMs: group.sessionTimeoutMs,
       heartbeatIntervalMs: group.heartbeatIntervalMs,

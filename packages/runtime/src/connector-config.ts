@@ -13,7 +13,7 @@ import {
 import { z } from 'zod';
 import type { RecordContext, RetryWithToleranceOperator } from './errors/tolerance.js';
 import type { Plugins } from './plugins.js';
-import { withPrefix } from './worker-config.js';
+import { TASK_ISOLATION, withPrefix } from './worker-config.js';
 
 const G_COMMON = 'Common';
 const G_TRANSFORMS = 'Transforms';
@@ -48,6 +48,11 @@ const SELF_HEALING_KEYS = {
     group: G_HEALING,
     doc: 'Automatic restarts in a row before giving up (the status then keeps FAILED); -1 never gives up.',
     validate: z.number().int().min(-1, 'must be -1 (no limit) or more'),
+  }),
+  'task.isolation': ConfigKeys.enum(TASK_ISOLATION, {
+    default: null,
+    group: G_HEALING,
+    doc: "Where a source task's connector code runs: 'thread' runs its poll(), transforms and converters in a thread of its own (a second core, and a task that blocks or crashes cannot stall the others), 'none' in the worker's thread. Unset follows the worker's task.isolation.",
   }),
   'task.watchdog.timeout.ms': ConfigKeys.long({
     default: 300_000,

@@ -109,6 +109,11 @@ export class Plugins {
   readonly #all: LoadedPlugin[] = [];
   readonly #refused: RefusedPlugin[] = [];
   readonly #logger: Logger;
+  /** Where discover() looked, so a task thread can find the same plugins. */
+  #discovery: { pluginPath: string[]; includeWorkspace: boolean } = { pluginPath: [], includeWorkspace: false };
+  /** Plugins registered by hand (embedding, tests): a task thread cannot find these. */
+  readonly #registeredByHand = new Set<LoadedPlugin>();
+  #discovering = false;
 
   private constructor(logger: Logger) {
     this.#logger = logger;
@@ -120,6 +125,11 @@ export class Plugins {
     logger: Logger;
   }): Promise<Plugins> {
     const plugins = new Plugins(opts.logger);
+    plugins.#discovery = {
+      pluginPath: [...(opts.pluginPath ?? [])],
+      includeWorkspace: opts.includeWorkspace !== false,
+    };
+    plugins.#discovering = true;
     const roots: string[] = [];
     if (opts.includeWorkspace !== false) {
       const ws = findWorkspaceRoot();
@@ -176,6 +186,7 @@ export class Plugins {
       seen.add(l.pkg.name!);
       for (const d of l.descriptors) plugins.register(d, l.pkg.name!, l.pkg.version ?? '0.0.0');
     }
+    plugins.#discovering = false;
     return plugins;
   }
 
@@ -188,6 +199,7 @@ export class Plugins {
       version: descriptor.version ?? packageVersion,
     };
     this.#all.push(lp);
+    if (!this.#discovering) this.#registeredByHand.add(lp);
     for (const n of [lp.className, descriptor.className, ...(descriptor.aliases ?? [])]) {
       const prior = this.#byName.get(n);
       if (prior && prior !== lp) {
@@ -211,6 +223,17 @@ export class Plugins {
   /** Plugin packages found but not loaded (an SDK major version the worker does not speak). */
   refused(): readonly RefusedPlugin[] {
     return this.#refused;
+  }
+
+  /** Where these plugins were found: another thread's discover() with this finds the same ones. */
+  get discovery(): { pluginPath: string[]; includeWorkspace: boolean } {
+    return { pluginPath: [...this.#discovery.pluginPath], includeWorkspace: this.#discovery.includeWorkspace };
+  }
+
+  /** Whether a discover() with `discovery` finds this plugin too (not one registered by hand). */
+  discoverable(name: string): boolean {
+    const p = this.find(name);
+    return p !== null && !this.#registeredByHand.has(p);
   }
 
   find(name: string): LoadedPlugin | null {

@@ -61,6 +61,10 @@ export async function readConfigFile(file: string): Promise<Record<string, strin
   return parseProperties(text);
 }
 
+/** Values of task.isolation, of the worker and of a connector. */
+export const TASK_ISOLATION = ['none', 'thread'] as const;
+export type TaskIsolation = (typeof TASK_ISOLATION)[number];
+
 const common = {
   'bootstrap.servers': ConfigKeys.list({
     default: ['localhost:9092'],
@@ -74,6 +78,8 @@ const common = {
   'offset.flush.interval.ms': ConfigKeys.long({ default: 60_000, doc: 'How often source offsets are committed.' }),
   'offset.flush.timeout.ms': ConfigKeys.long({ default: 5_000 }),
   'task.shutdown.graceful.timeout.ms': ConfigKeys.long({ default: 5_000 }),
+  /** Tributary: where source tasks' connector code runs unless a connector says (see the connector key). */
+  'task.isolation': ConfigKeys.enum(TASK_ISOLATION, { default: 'none' }),
   listeners: ConfigKeys.list({ default: ['http://:8083'], doc: 'REST listeners, e.g. http://:8083.' }),
   'rest.advertised.host.name': ConfigKeys.string({ default: null }),
   'rest.advertised.port': ConfigKeys.int({ default: null }),

@@ -1,6 +1,6 @@
 /** What both source task variants share: the producer, poll's records converted and partitioned, topic tracking (Kafka Connect's AbstractWorkerSourceTask). */
 import type { Producer } from '@platformatic/kafka';
-import type { OffsetStorageReader, SourceRecord, SourceTask, TransactionContext } from '@tributary/api';
+import type { OffsetStorageReader, RecordMetadata, SourceRecord, SourceTask, TransactionContext } from '@tributary/api';
 import { createProducer, javaPartition } from '../kafka/producer.js';
 import type { OffsetBackingStore } from '../storage/offset-store.js';
 import { transformAndConvert } from './source-conversion.js';
@@ -56,8 +56,11 @@ export interface OutMessage {
   timestamp: bigint | undefined;
 }
 
-/** Converted records with their submission and the record as polled (commitRecord() receives that one). */
-export type PreparedBatch = Array<{ msg: OutMessage; sub: SubmittedRecord; record: SourceRecord }>;
+/**
+ * Converted records with their submission and the record as polled (commitRecord() receives that one;
+ * null where the SourceTask runs in a thread of its own, which matches its records by their order).
+ */
+export type PreparedBatch = Array<{ msg: OutMessage; sub: SubmittedRecord; record: SourceRecord | null }>;
 
 /**
  * Bytes of record data per produce request. The broker refuses a partition's batch over
@@ -132,6 +135,12 @@ export abstract class AbstractWorkerSourceTask extends WorkerTask {
       autocreateTopics: false,
       ...this.producerOptions(),
     });
+    await this.startSourceTask();
+    this.onTaskStarted();
+  }
+
+  /** Initializes and starts the connector's SourceTask. */
+  protected async startSourceTask(): Promise<void> {
     const task = this.sourceDeps.task;
     task.initialize({
       configs: () => this.sourceDeps.taskConfig,
@@ -140,7 +149,6 @@ export abstract class AbstractWorkerSourceTask extends WorkerTask {
       logger: this.logger,
     });
     await task.start(this.sourceDeps.taskConfig);
-    this.onTaskStarted();
   }
 
   protected onStopRequested(): void {
@@ -158,6 +166,23 @@ export abstract class AbstractWorkerSourceTask extends WorkerTask {
       this.counters.recordsPolled += records.length;
     }
     return records;
+  }
+
+  /** The next records ready for the producer: null when poll() returned none. */
+  protected async nextBatch(): Promise<PreparedBatch | null> {
+    const records = await this.poll();
+    if (!records || records.length === 0) return null;
+    return this.prepare(records);
+  }
+
+  /** Tells the SourceTask a record reached Kafka (commitRecord). */
+  protected recordSent(record: SourceRecord | null, meta: RecordMetadata): void | Promise<void> {
+    if (record) return this.sourceDeps.task.commitRecord(record, meta);
+  }
+
+  /** Lets the SourceTask confirm upstream what the committed offsets cover (commit). */
+  protected commitSourceTask(): void | Promise<void> {
+    return this.sourceDeps.task.commit();
   }
 
   /**
@@ -184,12 +209,8 @@ export abstract class AbstractWorkerSourceTask extends WorkerTask {
       }
       this.submitted.setBytes(sub, c.bytes);
       const rec = c.record;
-      const cached = this.#partitionCounts.get(rec.topic);
-      const partition =
-        rec.kafkaPartition ??
-        (cached !== undefined
-          ? this.#partitionOf(rec.topic, c.key, cached)
-          : await this.#partitionFor(rec.topic, c.key));
+      let partition = rec.kafkaPartition ?? this.partition(rec.topic, c.key);
+      if (typeof partition !== 'number') partition = await partition;
       // One object of one shape per record (no spreads): the producer reads an absent and an undefined field alike.
       const msg: OutMessage = {
         topic: rec.topic,
@@ -212,6 +233,12 @@ export abstract class AbstractWorkerSourceTask extends WorkerTask {
         this.sourceDeps.onTopicUsed(b.msg.topic);
       }
     }
+  }
+
+  /** The partition of a record the connector left unpartitioned: known at once but for a topic's first record. */
+  protected partition(topic: string, key: Buffer | undefined): number | Promise<number> {
+    const cached = this.#partitionCounts.get(topic);
+    return cached !== undefined ? this.#partitionOf(topic, key, cached) : this.#partitionFor(topic, key);
   }
 
   /** Same partition as Kafka's Java producer for keyed records; round-robin for null keys. */

@@ -96,12 +96,13 @@ export class ExactlyOnceWorkerSourceTask extends AbstractWorkerSourceTask {
       const now = Date.now();
       for (const b of pending) {
         this.submitted.ack(b.sub);
-        await task.commitRecord(b.record, {
-          topic: b.msg.topic,
-          partition: b.msg.partition,
-          offset: -1,
-          timestamp: b.msg.timestamp !== undefined ? Number(b.msg.timestamp) : now,
-        });
+        if (b.record)
+          await task.commitRecord(b.record, {
+            topic: b.msg.topic,
+            partition: b.msg.partition,
+            offset: -1,
+            timestamp: b.msg.timestamp !== undefined ? Number(b.msg.timestamp) : now,
+          });
       }
       this.counters.recordsWritten += pending.length;
       pending = [];

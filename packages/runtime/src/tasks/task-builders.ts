@@ -21,9 +21,10 @@ import { type ErrorReporter, LogReporter, RetryWithToleranceOperator } from '../
 import type { ConnectorTaskId, TargetState } from '../herder-api.js';
 import type { Plugins } from '../plugins.js';
 import { KafkaOffsetBackingStore, type OffsetBackingStore } from '../storage/offset-store.js';
-import { withPrefix } from '../worker-config.js';
+import { type TaskIsolation, withPrefix } from '../worker-config.js';
 import type { SourceTaskDeps } from './abstract-worker-source-task.js';
 import { ExactlyOnceWorkerSourceTask } from './exactly-once-worker-source-task.js';
+import { SourceTaskThread, ThreadedWorkerSourceTask } from './threaded-worker-source-task.js';
 import { TopicCreation } from './topic-creation.js';
 import { WorkerSinkTask } from './worker-sink-task.js';
 import { WorkerSourceTask } from './worker-source-task.js';
@@ -46,6 +47,8 @@ export interface TaskEnvironment {
   heartbeatIntervalMs: number;
   rebalanceTimeoutMs: number;
   topicCreationEnable: boolean;
+  /** Where source tasks' connector code runs unless their connector says (task.isolation). */
+  taskIsolation: TaskIsolation;
   plugins: Plugins;
   offsetStore: OffsetBackingStore;
   /** Exactly-once source support (distributed mode with exactly.once.source.support=enabled). */
@@ -82,9 +85,28 @@ interface CommonDeps {
   setTask: (t: WorkerTask) => void;
 }
 
-/** Converters, transforms and errors.* (log reporter) of either direction. */
-function commonDeps(env: TaskEnvironment, spec: TaskSpec): CommonDeps {
-  const resolved = spec.connectorConfig;
+/** What of the worker's configuration a task's record stages are built from (a task thread has this much). */
+export type StageEnvironment = Pick<
+  TaskEnvironment,
+  'plugins' | 'workerProps' | 'keyConverter' | 'valueConverter' | 'headerConverter'
+>;
+
+/** A task's record stages: its converters, transforms and errors.* operator (with the log reporter). */
+export interface RecordStages {
+  converters: Converters;
+  transforms: TransformationChain;
+  tolerance: RetryWithToleranceOperator;
+  /** errors.* reporters; a sink adds its dead letter queue. */
+  reporters: ErrorReporter[];
+}
+
+/** Builds the record stages of either direction; the operator asks `isStopping` whether to end its retries. */
+export function recordStages(
+  env: StageEnvironment,
+  resolved: Readonly<Record<string, string>>,
+  logger: Logger,
+  isStopping: () => boolean,
+): RecordStages {
   const key = converter(env, 'key', resolved);
   const value = converter(env, 'value', resolved);
   const header = headerConverter(env, resolved);
@@ -99,16 +121,27 @@ function commonDeps(env: TaskEnvironment, spec: TaskSpec): CommonDeps {
   const transforms = TransformationChain.build(resolved, env.plugins);
   const errorsCfg = ConnectorConfigDef.parse(resolved);
   const reporters: ErrorReporter[] = [];
+  const tolerance = new RetryWithToleranceOperator(errorsCfg, reporters, isStopping);
+  if (errorsCfg['errors.log.enable'])
+    reporters.push(new LogReporter(logger, errorsCfg['errors.log.include.messages'], () => tolerance.counters));
+  return { converters, transforms, tolerance, reporters };
+}
+
+/** Converters, transforms and errors.* (log reporter) of either direction. */
+function commonDeps(env: TaskEnvironment, spec: TaskSpec): CommonDeps {
   // The operator asks whether the task is stopping (to end retries); the task exists only after it.
   let task: WorkerTask | null = null;
-  const tolerance = new RetryWithToleranceOperator(errorsCfg, reporters, () => task?.stopping ?? false);
-  if (errorsCfg['errors.log.enable'])
-    reporters.push(new LogReporter(spec.logger, errorsCfg['errors.log.include.messages'], () => tolerance.counters));
+  const { converters, transforms, tolerance, reporters } = recordStages(
+    env,
+    spec.connectorConfig,
+    spec.logger,
+    () => task?.stopping ?? false,
+  );
   return {
     deps: {
       id: spec.id,
       taskConfig: spec.taskConfig,
-      connectorConfig: resolved,
+      connectorConfig: spec.connectorConfig,
       converters,
       transforms,
       tolerance,
@@ -179,15 +212,13 @@ function buildSourceTask(
   admin: () => Admin,
   spec: TaskSpec,
   common: CommonDeps,
-): WorkerSourceTask | ExactlyOnceWorkerSourceTask {
+): WorkerSourceTask | ExactlyOnceWorkerSourceTask | ThreadedWorkerSourceTask {
   const { deps, clientId, setTask } = common;
   const resolved = spec.connectorConfig;
   // Parsed for every source task, so a bad transaction.boundary fails the task as it starts.
   const srcCfg = SourceConnectorConfigDef.parse(resolved);
-  const TaskClass = spec.connector.taskClass();
-  const sourceDeps: SourceTaskDeps = {
+  const base: Omit<SourceTaskDeps, 'task'> = {
     ...deps,
-    task: new TaskClass() as SourceTask,
     offsetStore: env.offsetStore,
     connectorName: spec.id.connector,
     bootstrapServers: env.bootstrapServers,
@@ -201,6 +232,41 @@ function buildSourceTask(
     deliveryTimeoutMs: deliveryTimeoutMs(env.workerProps, resolved),
   };
   const eos = env.exactlyOnceSource;
+  const isolation = srcCfg['task.isolation'] ?? env.taskIsolation;
+  if (isolation === 'thread' && !eos) {
+    const cls = resolved['connector.class'] ?? '';
+    if (!env.plugins.discoverable(cls))
+      throw new Error(
+        `task.isolation=thread needs the connector's plugin on plugin.path: ${cls} was registered in-process, and a task thread cannot load it`,
+      );
+    const thread = new SourceTaskThread({
+      data: {
+        connector: spec.id.connector,
+        task: spec.id.task,
+        connectorConfig: resolved,
+        taskConfig: spec.taskConfig,
+        workerProps: { ...env.workerProps },
+        keyConverter: env.keyConverter,
+        valueConverter: env.valueConverter,
+        headerConverter: env.headerConverter,
+        plugins: env.plugins.discovery,
+      },
+      logger: spec.logger,
+      paused: spec.targetState !== 'STARTED',
+      // The thread runs errors.*: its counts are the task's, for task-error-metrics.
+      onErrors: (errors) => Object.assign(deps.tolerance.counters, errors),
+      commitTimeoutMs: env.offsetFlushTimeoutMs,
+    });
+    const task = new ThreadedWorkerSourceTask({ ...base, task: thread });
+    setTask(task);
+    return task;
+  }
+  if (isolation === 'thread')
+    spec.logger.warn(
+      'task.isolation=thread does not apply to exactly-once source tasks; the task runs in the worker thread',
+    );
+  const TaskClass = spec.connector.taskClass();
+  const sourceDeps: SourceTaskDeps = { ...base, task: new TaskClass() as SourceTask };
   let task: WorkerSourceTask | ExactlyOnceWorkerSourceTask;
   if (eos) {
     const store = env.offsetStore;
@@ -226,7 +292,7 @@ function buildSourceTask(
 }
 
 function converter(
-  env: TaskEnvironment,
+  env: StageEnvironment,
   kind: 'key' | 'value',
   props: Readonly<Record<string, string>>,
 ): { conv: Converter; cls: string } {
@@ -241,7 +307,7 @@ function converter(
 }
 
 function headerConverter(
-  env: TaskEnvironment,
+  env: StageEnvironment,
   props: Readonly<Record<string, string>>,
 ): { conv: HeaderConverter; cls: string } {
   const fromConnector = props['header.converter'];

@@ -72,13 +72,10 @@ export class WorkerSourceTask extends AbstractWorkerSourceTask {
         await this.#inFlight;
         continue;
       }
-      const records = await this.poll();
-      if (records && records.length > 0) {
-        const prepared = await this.prepare(records);
-        for (const p of prepared) pending.push(p);
-      }
+      const prepared = await this.nextBatch();
+      if (prepared) for (const p of prepared) pending.push(p);
       if (this.stopping) break;
-      const idle = !records || records.length === 0;
+      const idle = prepared === null;
       if (pending.length > 0 && (!this.#sending || idle || pending.length >= MAX_BATCH_RECORDS)) await flush();
     }
     await flush();
@@ -109,7 +106,7 @@ export class WorkerSourceTask extends AbstractWorkerSourceTask {
             offset: (base.get(k) ?? -1) + idx,
             timestamp: b.msg.timestamp !== undefined ? Number(b.msg.timestamp) : now,
           };
-          const done = this.sourceDeps.task.commitRecord(b.record, meta);
+          const done = this.recordSent(b.record, meta);
           if (done instanceof Promise) await done;
         }
         this.counters.recordsWritten += chunk.length;
@@ -169,7 +166,7 @@ export class WorkerSourceTask extends AbstractWorkerSourceTask {
         return;
       }
       try {
-        await this.sourceDeps.task.commit();
+        await this.commitSourceTask();
       } catch (err) {
         this.logger.warn({ err: String(err) }, 'SourceTask.commit() failed');
       }

@@ -208,7 +208,13 @@ export abstract class WorkerTask {
       }),
     ]);
     clearTimeout(timer);
-    if (!ok) this.logger.error({ timeoutMs }, 'Graceful stop of task failed: it did not stop within the timeout');
+    if (!ok) {
+      this.logger.error({ timeoutMs }, 'Graceful stop of task failed: it did not stop within the timeout');
+      this.onStopTimedOut();
+    }
     return ok;
   }
+
+  /** What a task can do about a stop that timed out (one in a thread of its own ends that thread). */
+  protected onStopTimedOut(): void {}
 }
