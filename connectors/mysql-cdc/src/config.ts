@@ -1,6 +1,6 @@
 // The connector's config keys: Debezium's MySQL/MariaDB connector keys, names and defaults, old spellings mapped.
 import { type ConfigCheck, ConfigKeys, type ConfigOf, defineConfig } from '@tributary/api';
-import { handlingModeKeys } from '@tributary/connector-postgres-cdc';
+import { handlingModeKeys, type SnapshotMode } from '@tributary/connector-postgres-cdc';
 
 /**
  * Debezium's binlog connector keys. Keys Debezium has that this connector does not act on are
@@ -246,8 +246,6 @@ export function normalizeConfig(raw: Readonly<Record<string, string | undefined>
   }
   return { props, deprecations };
 }
-
-export type SnapshotMode = 'initial' | 'initial_only' | 'no_data' | 'never' | 'when_needed' | 'recovery' | 'always';
 
 export function snapshotMode(c: MySqlConfig): SnapshotMode {
   const m = c['snapshot.mode'];
