@@ -9,8 +9,9 @@ import { parseProto } from '@tributary/converters';
 import type { RunningSchemaRegistry } from '@tributary/schema-registry';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { duckQuery } from '../../connectors/s3-sink/src/testing/read-back.js';
-import { eventually, readTopic, startTestWorker, stopTestWorkers, testWorkerProps, unique } from '../helpers.js';
-import { createBucket, dropBucket, getBytes, listKeys, s3Service } from '../s3-sink/s3.js';
+import { readTopic, startTestWorker, stopTestWorkers, testWorkerProps, unique } from '../helpers.js';
+import { firstParquetObject, ORDERS_PARQUET_COLUMNS, putDatagenToParquet } from '../s3-sink/datagen-parquet.js';
+import { createBucket, dropBucket, s3Service } from '../s3-sink/s3.js';
 import { JsonDeserializer, SchemaRegistryClient, SerdeType } from './confluent.js';
 import { type RegistryCluster, registryCluster } from './helpers.js';
 
@@ -83,28 +84,7 @@ describe('JSON Schema and Protobuf converters in a worker', () => {
       const rt = await startTestWorker(
         testWorkerProps(name, { 'value.converter': f.converter, 'value.converter.schema.registry.url': registry.url }),
       );
-      await rt.herder.putConnectorConfig(
-        `${name}-gen`,
-        {
-          'connector.class': 'io.confluent.kafka.connect.datagen.DatagenConnector',
-          'kafka.topic': topic,
-          quickstart: 'orders',
-          iterations: String(N),
-          'max.interval': '0',
-        },
-        { allowReplace: false },
-      );
-      await rt.herder.putConnectorConfig(
-        `${name}-s3`,
-        {
-          'connector.class': 'io.confluent.connect.s3.S3SinkConnector',
-          topics: topic,
-          ...s3.connectorProps(bucket),
-          'format.class': 'io.confluent.connect.s3.format.parquet.ParquetFormat',
-          'flush.size': String(N / 2),
-        },
-        { allowReplace: false },
-      );
+      await putDatagenToParquet(rt, s3, { name, topic, bucket, records: N });
 
       const records = await readTopic(topic, N, 60_000);
       const ids = new Set<string>();
@@ -123,25 +103,8 @@ describe('JSON Schema and Protobuf converters in a worker', () => {
       };
       expect(latest).toMatchObject({ version: 1, schemaType: f.format });
 
-      const keys = await eventually(
-        async () => {
-          const k = await listKeys(s3.client, bucket);
-          return k.length >= 2 ? k : undefined;
-        },
-        { timeoutMs: 60_000, what: 'two Parquet objects' },
-      );
-      const file = await getBytes(s3.client, bucket, keys[0]!);
-      const columns = await duckQuery(
-        file,
-        'select column_name, column_type from (describe select * from read_parquet({file}))',
-      );
-      expect(Object.fromEntries(columns.map((c) => [c.column_name, c.column_type]))).toEqual({
-        ordertime: 'BIGINT',
-        orderid: 'INTEGER',
-        itemid: 'VARCHAR',
-        orderunits: 'DOUBLE',
-        address: 'STRUCT(city VARCHAR, state VARCHAR, zipcode BIGINT)',
-      });
+      const { file, columns } = await firstParquetObject(s3, bucket);
+      expect(columns).toEqual(ORDERS_PARQUET_COLUMNS);
       const rows = await duckQuery(
         file,
         'select count(*)::INT as n, min(orderid)::INT as lo from read_parquet({file})',
