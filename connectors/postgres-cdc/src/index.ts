@@ -29,6 +29,7 @@ export {
   type TimePrecisionMode,
 } from './handling-modes.js';
 export { regexList } from './filters.js';
+export { daysFromCivil } from './schema/text-values.js';
 export { needsSnapshot, type SnapshotDecision, type SnapshotMode } from './snapshot-mode.js';
 export {
   adjustFieldName,
