@@ -4,6 +4,7 @@ import { columnMapperErrors } from './column-mappers.js';
 import { parseTableId } from './table-id.js';
 import type { PgConnectOptions } from './connection.js';
 import { handlingModeKeys, TIME_PRECISION_MODES } from './handling-modes.js';
+import { queueSizeCheck } from './queue.js';
 import { type MappingConfig, placeholderBytes } from './schema/mapping.js';
 import type { SnapshotMode } from './snapshot-mode.js';
 
@@ -333,10 +334,7 @@ const postgresChecks: readonly ConfigCheck<PostgresConfig>[] = [
         report('skipped.operations', `Unknown operation '${op}' (expected c, u, d, t or none).`);
     }
   },
-  (c, report) => {
-    if (c['max.queue.size'] <= c['max.batch.size'])
-      report('max.queue.size', 'max.queue.size must be larger than max.batch.size.');
-  },
+  queueSizeCheck,
   (c, report) => {
     if (c['snapshot.max.threads'] < 1) report('snapshot.max.threads', 'snapshot.max.threads must be at least 1.');
   },

@@ -19,7 +19,7 @@ export const plugins = definePlugins([
 ]);
 // Shared with the MySQL/MariaDB connector (@tributary/connector-mysql-cdc): the parts that are the same for
 // any Debezium source, not Postgres-specific.
-export { QueueClosedError, RecordQueue } from './queue.js';
+export { QueueClosedError, queueSizeCheck, RecordQueue } from './queue.js';
 export {
   type BinaryHandlingMode,
   binaryBuilder,
