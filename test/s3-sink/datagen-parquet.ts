@@ -1,8 +1,55 @@
-/** The datagen → Kafka → S3 Parquet pipeline the registry converter tests run in a worker, and its first object read back. */
+/** The datagen → Kafka → S3 Parquet pipeline the registry converter tests run in a worker: its suite's registry and buckets, the connectors, the first object read back. */
 import type { ConnectRuntime } from '@tributary/runtime';
+import type { RunningSchemaRegistry } from '@tributary/schema-registry';
+import { afterAll, beforeAll } from 'vitest';
 import { duckQuery } from '../../connectors/s3-sink/src/testing/read-back.js';
 import { datagenOrders, eventually } from '../helpers.js';
-import { getBytes, listKeys, type s3Service } from './s3.js';
+import { type RegistryCluster, registryCluster } from '../schema-registry/helpers.js';
+import { createBucket, dropBucket, getBytes, listKeys, s3Service } from './s3.js';
+
+export interface PipelineSuite {
+  s3: ReturnType<typeof s3Service>;
+  /** The suite's registry, once beforeAll has started it. */
+  readonly registry: RunningSchemaRegistry;
+  /** A new bucket, dropped with the others after the suite. */
+  bucket(prefix: string): Promise<string>;
+}
+
+/**
+ * Call inside a describe: a registry cluster of the suite's own (its `_schemas` topic named after `name`) that
+ * has elected its writer before the first test, and S3 buckets that go once the suite is done.
+ */
+export function pipelineSuite(name: string): PipelineSuite {
+  let cluster: RegistryCluster | undefined;
+  let registry: RunningSchemaRegistry | undefined;
+  const s3 = s3Service();
+  const buckets: string[] = [];
+
+  beforeAll(async () => {
+    cluster = registryCluster(name);
+    registry = await cluster.start();
+    await cluster.writerElected();
+  });
+
+  afterAll(async () => {
+    for (const b of buckets) await dropBucket(s3.client, b);
+    s3.client.destroy();
+    await cluster?.close();
+  });
+
+  return {
+    s3,
+    get registry(): RunningSchemaRegistry {
+      if (!registry) throw new Error(`the registry of suite ${name} starts in beforeAll`);
+      return registry;
+    },
+    async bucket(prefix) {
+      const bucket = await createBucket(s3.client, prefix);
+      buckets.push(bucket);
+      return bucket;
+    },
+  };
+}
 
 /**
  * The Parquet columns datagen's orders quickstart becomes when the sink types them from a registry schema:

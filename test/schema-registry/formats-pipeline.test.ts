@@ -6,14 +6,16 @@
  * the registry holds.
  */
 import { parseProto } from '@tributary/converters';
-import type { RunningSchemaRegistry } from '@tributary/schema-registry';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { duckQuery } from '../../connectors/s3-sink/src/testing/read-back.js';
 import { readTopic, startTestWorker, stopTestWorkers, testWorkerProps, unique } from '../helpers.js';
-import { firstParquetObject, ORDERS_PARQUET_COLUMNS, putDatagenToParquet } from '../s3-sink/datagen-parquet.js';
-import { createBucket, dropBucket, s3Service } from '../s3-sink/s3.js';
+import {
+  firstParquetObject,
+  ORDERS_PARQUET_COLUMNS,
+  pipelineSuite,
+  putDatagenToParquet,
+} from '../s3-sink/datagen-parquet.js';
 import { JsonDeserializer, SchemaRegistryClient, SerdeType } from './confluent.js';
-import { type RegistryCluster, registryCluster } from './helpers.js';
 
 afterEach(stopTestWorkers);
 
@@ -57,38 +59,26 @@ const FORMATS = [
 ] as const;
 
 describe('JSON Schema and Protobuf converters in a worker', () => {
-  let cluster: RegistryCluster;
-  let registry: RunningSchemaRegistry;
-  const s3 = s3Service();
-  const buckets: string[] = [];
-
-  beforeAll(async () => {
-    cluster = registryCluster('formats-pipeline');
-    registry = await cluster.start();
-    await cluster.writerElected();
-  });
-
-  afterAll(async () => {
-    for (const b of buckets) await dropBucket(s3.client, b);
-    s3.client.destroy();
-    await cluster?.close();
-  });
+  const suite = pipelineSuite('formats-pipeline');
+  const { s3 } = suite;
 
   for (const f of FORMATS) {
     it(`datagen → ${f.format} in Kafka → S3 Parquet with columns typed from the registry's schema`, async () => {
       const name = unique(`${f.format.toLowerCase()}pipe`);
       const topic = `${name}-orders`;
       const N = 500;
-      const bucket = await createBucket(s3.client, `${f.format.toLowerCase()}pipe`);
-      buckets.push(bucket);
+      const bucket = await suite.bucket(`${f.format.toLowerCase()}pipe`);
       const rt = await startTestWorker(
-        testWorkerProps(name, { 'value.converter': f.converter, 'value.converter.schema.registry.url': registry.url }),
+        testWorkerProps(name, {
+          'value.converter': f.converter,
+          'value.converter.schema.registry.url': suite.registry.url,
+        }),
       );
       await putDatagenToParquet(rt, s3, { name, topic, bucket, records: N });
 
       const records = await readTopic(topic, N, 60_000);
       const ids = new Set<string>();
-      const decode = f.decoder(registry.url);
+      const decode = f.decoder(suite.registry.url);
       for (const m of records) {
         const v = await decode(topic, m.value!);
         expect(typeof v.itemid).toBe('string');
@@ -97,7 +87,7 @@ describe('JSON Schema and Protobuf converters in a worker', () => {
         ids.add(String(v.orderid));
       }
       expect(ids.size).toBe(N);
-      const latest = (await (await fetch(`${registry.url}/subjects/${topic}-value/versions/latest`)).json()) as {
+      const latest = (await (await fetch(`${suite.registry.url}/subjects/${topic}-value/versions/latest`)).json()) as {
         version: number;
         schemaType: string;
       };

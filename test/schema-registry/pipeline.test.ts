@@ -5,8 +5,7 @@
  * with errors.* (retries within errors.retry.timeout, then FAILED with a trace naming the URL).
  */
 import type { ConnectRuntime } from '@tributary/runtime';
-import type { RunningSchemaRegistry } from '@tributary/schema-registry';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { duckQuery } from '../../connectors/s3-sink/src/testing/read-back.js';
 import {
   datagenOrders,
@@ -17,10 +16,13 @@ import {
   testWorkerProps,
   unique,
 } from '../helpers.js';
-import { firstParquetObject, ORDERS_PARQUET_COLUMNS, putDatagenToParquet } from '../s3-sink/datagen-parquet.js';
-import { createBucket, dropBucket, s3Service } from '../s3-sink/s3.js';
+import {
+  firstParquetObject,
+  ORDERS_PARQUET_COLUMNS,
+  pipelineSuite,
+  putDatagenToParquet,
+} from '../s3-sink/datagen-parquet.js';
 import { AvroDeserializer, SchemaRegistryClient, SerdeType } from './confluent.js';
-import { type RegistryCluster, registryCluster } from './helpers.js';
 
 afterEach(stopTestWorkers);
 
@@ -35,34 +37,19 @@ function avroWorker(name: string, registryUrl: string, extra: Record<string, str
 }
 
 describe('AvroConverter in a worker', () => {
-  let cluster: RegistryCluster;
-  let registry: RunningSchemaRegistry;
-  const s3 = s3Service();
-  const buckets: string[] = [];
-
-  beforeAll(async () => {
-    cluster = registryCluster('pipeline');
-    registry = await cluster.start();
-    await cluster.writerElected();
-  });
-
-  afterAll(async () => {
-    for (const b of buckets) await dropBucket(s3.client, b);
-    s3.client.destroy();
-    await cluster?.close();
-  });
+  const suite = pipelineSuite('pipeline');
+  const { s3 } = suite;
 
   it('datagen → Avro in Kafka → S3 Parquet with columns typed from the schema; Confluent reads every record', async () => {
     const name = unique('avropipe');
     const topic = `${name}-orders`;
     const N = 2000;
-    const bucket = await createBucket(s3.client, 'avropipe');
-    buckets.push(bucket);
-    const rt = await avroWorker(name, registry.url);
+    const bucket = await suite.bucket('avropipe');
+    const rt = await avroWorker(name, suite.registry.url);
     await putDatagenToParquet(rt, s3, { name, topic, bucket, records: N });
 
     const records = await readTopic(topic, N, 60_000);
-    const client = new SchemaRegistryClient({ baseURLs: [registry.url], maxRetries: 0 });
+    const client = new SchemaRegistryClient({ baseURLs: [suite.registry.url], maxRetries: 0 });
     const deserializer = new AvroDeserializer(client, SerdeType.VALUE, {});
     const ids = new Set<number>();
     for (const m of records) {
