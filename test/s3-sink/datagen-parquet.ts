@@ -5,14 +5,12 @@ import { afterAll, beforeAll } from 'vitest';
 import { duckQuery } from '../../connectors/s3-sink/src/testing/read-back.js';
 import { datagenOrders, eventually } from '../helpers.js';
 import { type RegistryCluster, registryCluster } from '../schema-registry/helpers.js';
-import { createBucket, dropBucket, getBytes, listKeys, s3Service } from './s3.js';
+import { getBytes, listKeys, type S3Service, type S3Suite, s3Suite } from './s3.js';
 
 export interface PipelineSuite {
-  s3: ReturnType<typeof s3Service>;
+  s3: S3Suite;
   /** The suite's registry, once beforeAll has started it. */
   readonly registry: RunningSchemaRegistry;
-  /** A new bucket, dropped with the others after the suite. */
-  bucket(prefix: string): Promise<string>;
 }
 
 /**
@@ -22,8 +20,7 @@ export interface PipelineSuite {
 export function pipelineSuite(name: string): PipelineSuite {
   let cluster: RegistryCluster | undefined;
   let registry: RunningSchemaRegistry | undefined;
-  const s3 = s3Service();
-  const buckets: string[] = [];
+  const s3 = s3Suite();
 
   beforeAll(async () => {
     cluster = registryCluster(name);
@@ -32,8 +29,6 @@ export function pipelineSuite(name: string): PipelineSuite {
   });
 
   afterAll(async () => {
-    for (const b of buckets) await dropBucket(s3.client, b);
-    s3.client.destroy();
     await cluster?.close();
   });
 
@@ -42,11 +37,6 @@ export function pipelineSuite(name: string): PipelineSuite {
     get registry(): RunningSchemaRegistry {
       if (!registry) throw new Error(`the registry of suite ${name} starts in beforeAll`);
       return registry;
-    },
-    async bucket(prefix) {
-      const bucket = await createBucket(s3.client, prefix);
-      buckets.push(bucket);
-      return bucket;
     },
   };
 }
@@ -69,7 +59,7 @@ export const ORDERS_PARQUET_COLUMNS = {
  */
 export async function putDatagenToParquet(
   rt: ConnectRuntime,
-  s3: ReturnType<typeof s3Service>,
+  s3: S3Service,
   opts: { name: string; topic: string; bucket: string; records: number },
 ): Promise<void> {
   await rt.herder.putConnectorConfig(`${opts.name}-gen`, datagenOrders(opts.topic, opts.records), {
@@ -90,7 +80,7 @@ export async function putDatagenToParquet(
 
 /** Waits for the sink's two objects and returns the first one's bytes and its columns' DuckDB types by name. */
 export async function firstParquetObject(
-  s3: ReturnType<typeof s3Service>,
+  s3: S3Service,
   bucket: string,
 ): Promise<{ file: Uint8Array; columns: Record<string, unknown> }> {
   const keys = await eventually(

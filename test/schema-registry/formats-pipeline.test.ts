@@ -67,7 +67,7 @@ describe('JSON Schema and Protobuf converters in a worker', () => {
       const name = unique(`${f.format.toLowerCase()}pipe`);
       const topic = `${name}-orders`;
       const N = 500;
-      const bucket = await suite.bucket(`${f.format.toLowerCase()}pipe`);
+      const bucket = await s3.bucket(`${f.format.toLowerCase()}pipe`);
       const rt = await startTestWorker(
         testWorkerProps(name, {
           'value.converter': f.converter,

@@ -44,7 +44,7 @@ describe('AvroConverter in a worker', () => {
     const name = unique('avropipe');
     const topic = `${name}-orders`;
     const N = 2000;
-    const bucket = await suite.bucket('avropipe');
+    const bucket = await s3.bucket('avropipe');
     const rt = await avroWorker(name, suite.registry.url);
     await putDatagenToParquet(rt, s3, { name, topic, bucket, records: N });
 
