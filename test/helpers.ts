@@ -60,6 +60,25 @@ export async function startTestWorker(props: Record<string, string>): Promise<Co
   return rt;
 }
 
+/**
+ * A datagen connector config writing `iterations` records of the orders quickstart to `topic`, as fast as it
+ * can unless `extra` sets max.interval; `extra` (converters, errors.*) overrides anything.
+ */
+export function datagenOrders(
+  topic: string,
+  iterations: number,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    'connector.class': 'io.confluent.kafka.connect.datagen.DatagenConnector',
+    'kafka.topic': topic,
+    quickstart: 'orders',
+    iterations: String(iterations),
+    'max.interval': '0',
+    ...extra,
+  };
+}
+
 const testWorkers: ConnectRuntime[] = [];
 
 /** Stops every worker startTestWorker() started (call from afterEach). */

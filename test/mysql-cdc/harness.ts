@@ -1,4 +1,4 @@
-// Shared pieces of the MySQL/MariaDB CDC integration tests: a private MariaDB with Debezium's inventory tables, and topic reading.
+// Shared pieces of the MySQL/MariaDB CDC integration tests: a private MariaDB with Debezium's inventory tables, the connector configs on it, and topic reading.
 import { type PrivateMariaDb, type PrivateMariaDbOptions, startPrivateMariaDb } from '@tributary/testkit';
 import { Kafka, type KafkaMessage } from 'kafkajs';
 import mysql from 'mysql2/promise';
@@ -54,6 +54,24 @@ export async function inventoryServer(opts: PrivateMariaDbOptions = {}): Promise
       await conn?.end().catch(() => undefined);
       await server.destroy();
     },
+  };
+}
+
+/** A topic prefix of its own for each connector, as the history and data topics are named after it. */
+export function topicPrefix(name: string): string {
+  return unique(name).replace(/-/g, '_');
+}
+
+/** The MariaDB connector on the test server as Debezium's tutorial user; each test adds its tables and modes. */
+export function mariaDb(db: TestServer, serverId: number, prefix: string): Record<string, string> {
+  return {
+    'connector.class': 'io.debezium.connector.mariadb.MariaDbConnector',
+    'database.hostname': db.server.host,
+    'database.port': String(db.server.port),
+    'database.user': 'debezium',
+    'database.password': 'dbz',
+    'database.server.id': String(serverId),
+    'topic.prefix': prefix,
   };
 }
 

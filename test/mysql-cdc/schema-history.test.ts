@@ -5,7 +5,7 @@ import { ConnectorTestDriver } from '@tributary/testkit';
 import { Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kafkaBootstrap, unique } from '../helpers.js';
-import { inventoryServer, type TestServer } from './harness.js';
+import { inventoryServer, mariaDb, type TestServer, topicPrefix } from './harness.js';
 
 /** The `after` of a change event as field → value, its field names in schema order. */
 function after(r: SourceRecord): Record<string, unknown> {
@@ -18,24 +18,6 @@ function columnNames(v: Struct): unknown[] {
   return (((v.get('tableChanges') as Struct[])[0]!.get('table') as Struct).get('columns') as Struct[]).map((c) =>
     c.get('name'),
   );
-}
-
-/** A topic prefix of its own for each connector, as the history and data topics are named after it. */
-function topicPrefix(name: string): string {
-  return unique(name).replace(/-/g, '_');
-}
-
-/** The MariaDB connector on the test server as Debezium's tutorial user; each test adds its tables and modes. */
-function mariaDb(db: TestServer, serverId: number, prefix: string): Record<string, string> {
-  return {
-    'connector.class': 'io.debezium.connector.mariadb.MariaDbConnector',
-    'database.hostname': db.server.host,
-    'database.port': String(db.server.port),
-    'database.user': 'debezium',
-    'database.password': 'dbz',
-    'database.server.id': String(serverId),
-    'topic.prefix': prefix,
-  };
 }
 
 /** The schema history topic `<prefix>-history`, under the current key names. */

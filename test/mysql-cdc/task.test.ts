@@ -3,8 +3,7 @@ import { type SourceRecord, Struct } from '@tributary/api';
 import { MySqlConnector } from '@tributary/connector-mysql-cdc';
 import { ConnectorTestDriver } from '@tributary/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { unique } from '../helpers.js';
-import { inventoryServer, type TestServer } from './harness.js';
+import { inventoryServer, mariaDb, type TestServer, topicPrefix } from './harness.js';
 
 const TYPES_TABLE = `CREATE TABLE inventory.types (
   id INT PRIMARY KEY, b BOOLEAN, ti TINYINT, si SMALLINT UNSIGNED, mi MEDIUMINT, i INT UNSIGNED, bi BIGINT,
@@ -36,13 +35,7 @@ describe('MySqlSourceTask against MariaDB', () => {
   });
 
   const config = (prefix: string, extra: Record<string, string> = {}) => ({
-    'connector.class': 'io.debezium.connector.mariadb.MariaDbConnector',
-    'database.hostname': db.server.host,
-    'database.port': String(db.server.port),
-    'database.user': 'debezium',
-    'database.password': 'dbz',
-    'database.server.id': '5501',
-    'topic.prefix': prefix,
+    ...mariaDb(db, 5501, prefix),
     // These tests read data events only (schema change events are test/mysql-cdc/schema-history.test.ts's).
     'include.schema.changes': 'false',
     ...extra,
@@ -50,7 +43,7 @@ describe('MySqlSourceTask against MariaDB', () => {
 
   it('maps every column type as Debezium does, the same in the snapshot and in the stream', async () => {
     const driver = ConnectorTestDriver.source(MySqlConnector);
-    await driver.start(config(unique('types').replace(/-/g, '_'), { 'table.include.list': 'inventory.types' }));
+    await driver.start(config(topicPrefix('types'), { 'table.include.list': 'inventory.types' }));
     const task = await driver.startTask();
     const [snap] = await task.poll({ count: 1 });
     await db.sql(`INSERT INTO inventory.types VALUES (${TYPES_ROW.replace(/^1,/, '2,')})`);
@@ -121,9 +114,7 @@ describe('MySqlSourceTask against MariaDB', () => {
   it('resumes inside a transaction at exactly the first row not committed, across FLUSH BINARY LOGS', async () => {
     await db.sql('CREATE TABLE inventory.tx (id INT PRIMARY KEY, v VARCHAR(10))');
     const driver = ConnectorTestDriver.source(MySqlConnector);
-    await driver.start(
-      config(unique('tx').replace(/-/g, '_'), { 'table.include.list': 'inventory.tx', 'snapshot.mode': 'no_data' }),
-    );
+    await driver.start(config(topicPrefix('tx'), { 'table.include.list': 'inventory.tx', 'snapshot.mode': 'no_data' }));
     let task = await driver.startTask();
     await task.pollFor(300);
     const rows = (from: number, n: number) =>
@@ -170,7 +161,7 @@ describe('MySqlSourceTask against MariaDB', () => {
     await driver.stop();
   });
   it('snapshot.mode=initial_only snapshots and streams nothing; heartbeats carry the streaming offset', async () => {
-    const prefix = unique('modes').replace(/-/g, '_');
+    const prefix = topicPrefix('modes');
     let driver = ConnectorTestDriver.source(MySqlConnector);
     await driver.start(
       config(prefix, { 'table.include.list': 'inventory.customers', 'snapshot.mode': 'initial_only' }),
@@ -184,7 +175,7 @@ describe('MySqlSourceTask against MariaDB', () => {
 
     driver = ConnectorTestDriver.source(MySqlConnector);
     await driver.start(
-      config(unique('hb').replace(/-/g, '_'), {
+      config(topicPrefix('hb'), {
         'table.include.list': 'inventory.customers',
         'snapshot.mode': 'no_data',
         'heartbeat.interval.ms': '200',

@@ -6,8 +6,7 @@ import type { SourceRecord, Struct } from '@tributary/api';
 import { MySqlConnector } from '@tributary/connector-mysql-cdc';
 import { ConnectorTestDriver, makeTestCerts, type TestCerts } from '@tributary/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { unique } from '../helpers.js';
-import { inventoryServer, type TestServer } from './harness.js';
+import { inventoryServer, mariaDb, type TestServer, topicPrefix } from './harness.js';
 
 const firstName = (r: SourceRecord): unknown => ((r.value as Struct).get('after') as Struct).get('first_name');
 
@@ -36,13 +35,8 @@ describe('MySQL CDC over TLS (database.ssl.*)', () => {
   });
 
   const config = (extra: Record<string, string>) => ({
+    ...mariaDb(db, 5600 + Math.floor(Math.random() * 300), topicPrefix('tls')),
     'connector.class': 'io.debezium.connector.mysql.MySqlConnector',
-    'database.hostname': db.server.host,
-    'database.port': String(db.server.port),
-    'database.user': 'debezium',
-    'database.password': 'dbz',
-    'database.server.id': String(5600 + Math.floor(Math.random() * 300)),
-    'topic.prefix': unique('tls').replace(/-/g, '_'),
     'table.include.list': 'inventory.customers',
     'include.schema.changes': 'false',
     ...extra,

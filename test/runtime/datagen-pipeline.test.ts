@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Kafka } from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  datagenOrders,
   eventually,
   kafkaBootstrap,
   startTestWorker,
@@ -33,17 +34,9 @@ describe('datagen → Kafka → file sink', () => {
     const topic = `${name}-orders`;
     const N = 5000;
     let rt = await startTestWorker(testWorkerProps(name, { 'offset.flush.interval.ms': '300' }));
-    await rt.herder.putConnectorConfig(
-      `${name}-gen`,
-      {
-        'connector.class': 'io.confluent.kafka.connect.datagen.DatagenConnector',
-        'kafka.topic': topic,
-        quickstart: 'orders',
-        iterations: String(N),
-        'max.interval': '2',
-      },
-      { allowReplace: false },
-    );
+    await rt.herder.putConnectorConfig(`${name}-gen`, datagenOrders(topic, N, { 'max.interval': '2' }), {
+      allowReplace: false,
+    });
     await rt.herder.putConnectorConfig(
       `${name}-sink`,
       { 'connector.class': 'FileStreamSink', topics: topic, file: out },

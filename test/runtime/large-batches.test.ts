@@ -1,6 +1,14 @@
 import { Kafka } from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { eventually, kafkaBootstrap, startTestWorker, stopTestWorkers, testWorkerProps, unique } from '../helpers.js';
+import {
+  datagenOrders,
+  eventually,
+  kafkaBootstrap,
+  startTestWorker,
+  stopTestWorkers,
+  testWorkerProps,
+  unique,
+} from '../helpers.js';
 
 afterEach(stopTestWorkers);
 
@@ -11,17 +19,7 @@ describe('source batches larger than a produce request', () => {
     const rt = await startTestWorker(testWorkerProps(name, { 'value.converter.schemas.enable': 'true' }));
     const topic = `${name}-orders`;
     const N = 8000;
-    await rt.herder.putConnectorConfig(
-      `${name}-gen`,
-      {
-        'connector.class': 'DatagenConnector',
-        'kafka.topic': topic,
-        quickstart: 'orders',
-        iterations: String(N),
-        'max.interval': '0',
-      },
-      { allowReplace: false },
-    );
+    await rt.herder.putConnectorConfig(`${name}-gen`, datagenOrders(topic, N), { allowReplace: false });
     const task = () => rt.herder.worker.tasks().find((t) => t.id.connector === `${name}-gen`);
     await eventually(() => (task()?.counters.recordsWritten ?? 0) >= N, {
       what: `${N} records written`,

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { ConnectRuntime } from '@tributary/runtime';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { duckQuery } from '../../connectors/s3-sink/src/testing/read-back.js';
 import { eventually, unique } from '../helpers.js';
 import { clusterSpec, freePort, WorkerProcess } from '../worker-process.js';
@@ -13,7 +13,7 @@ import {
   startWorker,
   workerProps,
 } from './pipeline.js';
-import { createBucket, dropBucket, getBytes, listKeys, s3Service } from './s3.js';
+import { getBytes, listKeys, s3Suite } from './s3.js';
 
 const workers: WorkerProcess[] = [];
 const runtimes: ConnectRuntime[] = [];
@@ -30,12 +30,7 @@ async function rssNow(pid: number): Promise<number> {
 }
 
 describe('S3 sink in a worker process', () => {
-  const s3 = s3Service();
-  const buckets: string[] = [];
-  afterAll(async () => {
-    for (const b of buckets) await dropBucket(s3.client, b);
-    s3.client.destroy();
-  });
+  const s3 = s3Suite();
 
   const sinkConfig = (topic: string, bucket: string, extra: Record<string, string>) => ({
     'connector.class': 'io.confluent.connect.s3.S3SinkConnector',
@@ -53,8 +48,7 @@ describe('S3 sink in a worker process', () => {
     const name = unique('s3kill');
     const topic = `${name}-orders`;
     await createTopic(topic, 4);
-    const bucket = await createBucket(s3.client, 's3kill');
-    buckets.push(bucket);
+    const bucket = await s3.bucket('s3kill');
     const spec = clusterSpec(name);
 
     // Records arrive while the worker runs and dies: 24 000 in 12 bursts.
@@ -159,8 +153,7 @@ describe('S3 sink in a worker process', () => {
     const name = unique('s3mem');
     const topic = `${name}-orders`;
     await createTopic(topic, 200);
-    const bucket = await createBucket(s3.client, 's3mem');
-    buckets.push(bucket);
+    const bucket = await s3.bucket('s3mem');
     // 200 partitions × 500 records of ~1.1 KB of poorly compressible text: 110 MB against a
     // 32 MiB budget, with flush.size out of reach, so only the budget (and at the end the idle
     // timer) cuts files.

@@ -1,10 +1,10 @@
 import type { ConnectRuntime } from '@tributary/runtime';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { duckQuery } from '../../connectors/s3-sink/src/testing/read-back.js';
 import { eventually, unique } from '../helpers.js';
 import { freePort } from '../worker-process.js';
 import { committedOffsets, createTopic, orderFor, produceOrders, startWorker, workerProps } from './pipeline.js';
-import { createBucket, dropBucket, getBytes, listKeys, s3Service } from './s3.js';
+import { getBytes, listKeys, s3Suite } from './s3.js';
 
 const running: ConnectRuntime[] = [];
 afterEach(async () => {
@@ -12,19 +12,13 @@ afterEach(async () => {
 });
 
 describe('S3 sink through a worker, Kafka and S3Proxy', () => {
-  const s3 = s3Service();
-  const buckets: string[] = [];
-  afterAll(async () => {
-    for (const b of buckets) await dropBucket(s3.client, b);
-    s3.client.destroy();
-  });
+  const s3 = s3Suite();
 
   async function setup(prefix: string, partitions: number) {
     const name = unique(prefix);
     const topic = `${name}-orders`;
     await createTopic(topic, partitions);
-    const bucket = await createBucket(s3.client, prefix);
-    buckets.push(bucket);
+    const bucket = await s3.bucket(prefix);
     const rt = await startWorker(workerProps(name, await freePort()));
     running.push(rt);
     return { name, topic, bucket, rt };

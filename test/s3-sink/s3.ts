@@ -8,7 +8,7 @@ import {
   ListObjectsV2Command,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { inject } from 'vitest';
+import { afterAll, inject } from 'vitest';
 import { s3ClientOptions } from '../../packages/testkit/src/index.js';
 
 /** S3Proxy from the global setup: a client and the connector keys that point at it. */
@@ -23,6 +23,31 @@ export function s3Service() {
     'aws.secret.access.key': services.s3.secretAccessKey,
   });
   return { client, connectorProps, endpoint: services.s3.endpoint };
+}
+
+export type S3Service = ReturnType<typeof s3Service>;
+
+export interface S3Suite extends S3Service {
+  /** A new bucket, dropped with the suite's others once the suite is done. */
+  bucket(prefix: string): Promise<string>;
+}
+
+/** Call inside a describe: S3Proxy's client and connector keys, and buckets that go (with the client) after the suite. */
+export function s3Suite(): S3Suite {
+  const s3 = s3Service();
+  const buckets: string[] = [];
+  afterAll(async () => {
+    for (const b of buckets) await dropBucket(s3.client, b);
+    s3.client.destroy();
+  });
+  return {
+    ...s3,
+    async bucket(prefix) {
+      const bucket = await createBucket(s3.client, prefix);
+      buckets.push(bucket);
+      return bucket;
+    },
+  };
 }
 
 export async function createBucket(client: S3Client, prefix: string): Promise<string> {

@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { CreateMultipartUploadCommand, ListMultipartUploadsCommand, UploadPartCommand } from '@aws-sdk/client-s3';
 import { Schema, SchemaBuilder, SinkRecord, Struct } from '@tributary/api';
 import { S3SinkTask } from '@tributary/connector-s3-sink';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { duckQuery } from '../../connectors/s3-sink/src/testing/read-back.js';
 import { ConnectorTestDriver } from '../../packages/testkit/src/index.js';
-import { createBucket, dropBucket, getBytes, head, listKeys, s3Service } from './s3.js';
+import { getBytes, head, listKeys, s3Suite } from './s3.js';
 
 const TOPIC = 'payments';
 const SCHEMA = SchemaBuilder.struct()
@@ -30,12 +30,7 @@ function payment(partition: number, offset: number, payload = `p-${offset}`): Si
 }
 
 describe('S3SinkTask against S3Proxy', () => {
-  const s3 = s3Service();
-  const buckets: string[] = [];
-  afterAll(async () => {
-    for (const b of buckets) await dropBucket(s3.client, b);
-    s3.client.destroy();
-  });
+  const s3 = s3Suite();
 
   async function sink(bucket: string, extra: Record<string, string>, partitions = [0]) {
     return ConnectorTestDriver.sinkTask(
@@ -53,8 +48,7 @@ describe('S3SinkTask against S3Proxy', () => {
   it.each(['snappy', 'zstd'])(
     'writes %s Parquet objects at the Confluent keys that DuckDB reads back',
     async (codec) => {
-      const bucket = await createBucket(s3.client, 'sink-parquet');
-      buckets.push(bucket);
+      const bucket = await s3.bucket('sink-parquet');
       const d = await sink(bucket, { 'parquet.codec': codec }, [0, 1]);
       for (const p of [0, 1]) await d.put(Array.from({ length: 250 }, (_, i) => payment(p, i)));
       expect(await d.commitOffsets()).toEqual([
@@ -85,8 +79,7 @@ describe('S3SinkTask against S3Proxy', () => {
   );
 
   it('a replay from an older offset keeps the objects already there (If-None-Match) and changes no byte', async () => {
-    const bucket = await createBucket(s3.client, 'sink-replay');
-    buckets.push(bucket);
+    const bucket = await s3.bucket('sink-replay');
     const first = await sink(bucket, {});
     await first.put(Array.from({ length: 300 }, (_, i) => payment(0, i)));
     await first.stop();
@@ -106,8 +99,7 @@ describe('S3SinkTask against S3Proxy', () => {
   });
 
   it('streams a file larger than s3.part.size as a multipart upload while it is written', async () => {
-    const bucket = await createBucket(s3.client, 'sink-multipart');
-    buckets.push(bucket);
+    const bucket = await s3.bucket('sink-multipart');
     const d = await sink(bucket, {
       'flush.size': '100000',
       's3.part.size': String(5 * 1024 * 1024),
@@ -138,8 +130,7 @@ describe('S3SinkTask against S3Proxy', () => {
   });
 
   it('aborts the incomplete multipart uploads an earlier owner of its partitions left', async () => {
-    const bucket = await createBucket(s3.client, 'sink-abort');
-    buckets.push(bucket);
+    const bucket = await s3.bucket('sink-abort');
     const left = async (key: string) => {
       const r = await s3.client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
       await s3.client.send(

@@ -6,13 +6,16 @@
  * the registry holds.
  */
 import { parseProto } from '@tributary/converters';
-import type { RunningSchemaRegistry } from '@tributary/schema-registry';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { duckQuery } from '../../connectors/s3-sink/src/testing/read-back.js';
-import { eventually, readTopic, startTestWorker, stopTestWorkers, testWorkerProps, unique } from '../helpers.js';
-import { createBucket, dropBucket, getBytes, listKeys, s3Service } from '../s3-sink/s3.js';
+import { readTopic, startTestWorker, stopTestWorkers, testWorkerProps, unique } from '../helpers.js';
+import {
+  firstParquetObject,
+  ORDERS_PARQUET_COLUMNS,
+  pipelineSuite,
+  putDatagenToParquet,
+} from '../s3-sink/datagen-parquet.js';
 import { JsonDeserializer, SchemaRegistryClient, SerdeType } from './confluent.js';
-import { type RegistryCluster, registryCluster } from './helpers.js';
 
 afterEach(stopTestWorkers);
 
@@ -56,59 +59,26 @@ const FORMATS = [
 ] as const;
 
 describe('JSON Schema and Protobuf converters in a worker', () => {
-  let cluster: RegistryCluster;
-  let registry: RunningSchemaRegistry;
-  const s3 = s3Service();
-  const buckets: string[] = [];
-
-  beforeAll(async () => {
-    cluster = registryCluster('formats-pipeline');
-    registry = await cluster.start();
-    await cluster.writerElected();
-  });
-
-  afterAll(async () => {
-    for (const b of buckets) await dropBucket(s3.client, b);
-    s3.client.destroy();
-    await cluster?.close();
-  });
+  const suite = pipelineSuite('formats-pipeline');
+  const { s3 } = suite;
 
   for (const f of FORMATS) {
     it(`datagen → ${f.format} in Kafka → S3 Parquet with columns typed from the registry's schema`, async () => {
       const name = unique(`${f.format.toLowerCase()}pipe`);
       const topic = `${name}-orders`;
       const N = 500;
-      const bucket = await createBucket(s3.client, `${f.format.toLowerCase()}pipe`);
-      buckets.push(bucket);
+      const bucket = await s3.bucket(`${f.format.toLowerCase()}pipe`);
       const rt = await startTestWorker(
-        testWorkerProps(name, { 'value.converter': f.converter, 'value.converter.schema.registry.url': registry.url }),
+        testWorkerProps(name, {
+          'value.converter': f.converter,
+          'value.converter.schema.registry.url': suite.registry.url,
+        }),
       );
-      await rt.herder.putConnectorConfig(
-        `${name}-gen`,
-        {
-          'connector.class': 'io.confluent.kafka.connect.datagen.DatagenConnector',
-          'kafka.topic': topic,
-          quickstart: 'orders',
-          iterations: String(N),
-          'max.interval': '0',
-        },
-        { allowReplace: false },
-      );
-      await rt.herder.putConnectorConfig(
-        `${name}-s3`,
-        {
-          'connector.class': 'io.confluent.connect.s3.S3SinkConnector',
-          topics: topic,
-          ...s3.connectorProps(bucket),
-          'format.class': 'io.confluent.connect.s3.format.parquet.ParquetFormat',
-          'flush.size': String(N / 2),
-        },
-        { allowReplace: false },
-      );
+      await putDatagenToParquet(rt, s3, { name, topic, bucket, records: N });
 
       const records = await readTopic(topic, N, 60_000);
       const ids = new Set<string>();
-      const decode = f.decoder(registry.url);
+      const decode = f.decoder(suite.registry.url);
       for (const m of records) {
         const v = await decode(topic, m.value!);
         expect(typeof v.itemid).toBe('string');
@@ -117,31 +87,14 @@ describe('JSON Schema and Protobuf converters in a worker', () => {
         ids.add(String(v.orderid));
       }
       expect(ids.size).toBe(N);
-      const latest = (await (await fetch(`${registry.url}/subjects/${topic}-value/versions/latest`)).json()) as {
+      const latest = (await (await fetch(`${suite.registry.url}/subjects/${topic}-value/versions/latest`)).json()) as {
         version: number;
         schemaType: string;
       };
       expect(latest).toMatchObject({ version: 1, schemaType: f.format });
 
-      const keys = await eventually(
-        async () => {
-          const k = await listKeys(s3.client, bucket);
-          return k.length >= 2 ? k : undefined;
-        },
-        { timeoutMs: 60_000, what: 'two Parquet objects' },
-      );
-      const file = await getBytes(s3.client, bucket, keys[0]!);
-      const columns = await duckQuery(
-        file,
-        'select column_name, column_type from (describe select * from read_parquet({file}))',
-      );
-      expect(Object.fromEntries(columns.map((c) => [c.column_name, c.column_type]))).toEqual({
-        ordertime: 'BIGINT',
-        orderid: 'INTEGER',
-        itemid: 'VARCHAR',
-        orderunits: 'DOUBLE',
-        address: 'STRUCT(city VARCHAR, state VARCHAR, zipcode BIGINT)',
-      });
+      const { file, columns } = await firstParquetObject(s3, bucket);
+      expect(columns).toEqual(ORDERS_PARQUET_COLUMNS);
       const rows = await duckQuery(
         file,
         'select count(*)::INT as n, min(orderid)::INT as lo from read_parquet({file})',

@@ -5,13 +5,24 @@
  * with errors.* (retries within errors.retry.timeout, then FAILED with a trace naming the URL).
  */
 import type { ConnectRuntime } from '@tributary/runtime';
-import type { RunningSchemaRegistry } from '@tributary/schema-registry';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { duckQuery } from '../../connectors/s3-sink/src/testing/read-back.js';
-import { eventually, readTopic, startTestWorker, stopTestWorkers, testWorkerProps, unique } from '../helpers.js';
-import { createBucket, dropBucket, getBytes, listKeys, s3Service } from '../s3-sink/s3.js';
+import {
+  datagenOrders,
+  eventually,
+  readTopic,
+  startTestWorker,
+  stopTestWorkers,
+  testWorkerProps,
+  unique,
+} from '../helpers.js';
+import {
+  firstParquetObject,
+  ORDERS_PARQUET_COLUMNS,
+  pipelineSuite,
+  putDatagenToParquet,
+} from '../s3-sink/datagen-parquet.js';
 import { AvroDeserializer, SchemaRegistryClient, SerdeType } from './confluent.js';
-import { type RegistryCluster, registryCluster } from './helpers.js';
 
 afterEach(stopTestWorkers);
 
@@ -26,55 +37,19 @@ function avroWorker(name: string, registryUrl: string, extra: Record<string, str
 }
 
 describe('AvroConverter in a worker', () => {
-  let cluster: RegistryCluster;
-  let registry: RunningSchemaRegistry;
-  const s3 = s3Service();
-  const buckets: string[] = [];
-
-  beforeAll(async () => {
-    cluster = registryCluster('pipeline');
-    registry = await cluster.start();
-    await cluster.writerElected();
-  });
-
-  afterAll(async () => {
-    for (const b of buckets) await dropBucket(s3.client, b);
-    s3.client.destroy();
-    await cluster?.close();
-  });
+  const suite = pipelineSuite('pipeline');
+  const { s3 } = suite;
 
   it('datagen → Avro in Kafka → S3 Parquet with columns typed from the schema; Confluent reads every record', async () => {
     const name = unique('avropipe');
     const topic = `${name}-orders`;
     const N = 2000;
-    const bucket = await createBucket(s3.client, 'avropipe');
-    buckets.push(bucket);
-    const rt = await avroWorker(name, registry.url);
-    await rt.herder.putConnectorConfig(
-      `${name}-gen`,
-      {
-        'connector.class': 'io.confluent.kafka.connect.datagen.DatagenConnector',
-        'kafka.topic': topic,
-        quickstart: 'orders',
-        iterations: String(N),
-        'max.interval': '0',
-      },
-      { allowReplace: false },
-    );
-    await rt.herder.putConnectorConfig(
-      `${name}-s3`,
-      {
-        'connector.class': 'io.confluent.connect.s3.S3SinkConnector',
-        topics: topic,
-        ...s3.connectorProps(bucket),
-        'format.class': 'io.confluent.connect.s3.format.parquet.ParquetFormat',
-        'flush.size': String(N / 2),
-      },
-      { allowReplace: false },
-    );
+    const bucket = await s3.bucket('avropipe');
+    const rt = await avroWorker(name, suite.registry.url);
+    await putDatagenToParquet(rt, s3, { name, topic, bucket, records: N });
 
     const records = await readTopic(topic, N, 60_000);
-    const client = new SchemaRegistryClient({ baseURLs: [registry.url], maxRetries: 0 });
+    const client = new SchemaRegistryClient({ baseURLs: [suite.registry.url], maxRetries: 0 });
     const deserializer = new AvroDeserializer(client, SerdeType.VALUE, {});
     const ids = new Set<number>();
     for (const m of records) {
@@ -99,25 +74,8 @@ describe('AvroConverter in a worker', () => {
     };
     expect(`${registered.namespace}.${registered.name}`).toBe('ksql.orders');
 
-    const keys = await eventually(
-      async () => {
-        const k = await listKeys(s3.client, bucket);
-        return k.length >= 2 ? k : undefined;
-      },
-      { timeoutMs: 60_000, what: 'two Parquet objects' },
-    );
-    const file = await getBytes(s3.client, bucket, keys[0]!);
-    const columns = await duckQuery(
-      file,
-      'select column_name, column_type from (describe select * from read_parquet({file}))',
-    );
-    expect(Object.fromEntries(columns.map((c) => [c.column_name, c.column_type]))).toEqual({
-      ordertime: 'BIGINT',
-      orderid: 'INTEGER',
-      itemid: 'VARCHAR',
-      orderunits: 'DOUBLE',
-      address: 'STRUCT(city VARCHAR, state VARCHAR, zipcode BIGINT)',
-    });
+    const { file, columns } = await firstParquetObject(s3, bucket);
+    expect(columns).toEqual(ORDERS_PARQUET_COLUMNS);
     const rows = await duckQuery(file, 'select count(*)::INT as n, min(orderid)::INT as lo from read_parquet({file})');
     expect(rows[0]).toEqual({ n: N / 2, lo: 0 });
   });
@@ -133,15 +91,7 @@ describe('AvroConverter in a worker', () => {
     const started = Date.now();
     await rt.herder.putConnectorConfig(
       connector,
-      {
-        'connector.class': 'io.confluent.kafka.connect.datagen.DatagenConnector',
-        'kafka.topic': topic,
-        quickstart: 'orders',
-        iterations: '10',
-        'max.interval': '0',
-        'errors.retry.timeout': '3000',
-        'errors.retry.delay.max.ms': '500',
-      },
+      datagenOrders(topic, 10, { 'errors.retry.timeout': '3000', 'errors.retry.delay.max.ms': '500' }),
       { allowReplace: false },
     );
     const failed = await eventually(

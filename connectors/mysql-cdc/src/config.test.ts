@@ -53,4 +53,12 @@ describe('parseConfig', () => {
       errors({ 'database.history.kafka.topic': 'h', 'database.history.kafka.bootstrap.servers': 'k:9092' }),
     ).toEqual({});
   });
+
+  it('refuses a queue no larger than a poll batch (the queueSizeCheck shared with postgres-cdc)', () => {
+    const base = { 'database.hostname': 'h', 'database.user': 'u', 'topic.prefix': 'p' };
+    expect(() => parseConfig({ ...base, 'max.queue.size': '100', 'max.batch.size': '200' })).toThrow(
+      'max.queue.size must be larger than max.batch.size.',
+    );
+    expect(() => parseConfig({ ...base, 'max.queue.size': '201', 'max.batch.size': '200' })).not.toThrow();
+  });
 });

@@ -1,6 +1,6 @@
 // The connector's config keys: Debezium's MySQL/MariaDB connector keys, names and defaults, old spellings mapped.
 import { type ConfigCheck, ConfigKeys, type ConfigOf, defineConfig } from '@tributary/api';
-import { handlingModeKeys } from '@tributary/connector-postgres-cdc';
+import { handlingModeKeys, queueSizeCheck, type SnapshotMode } from '@tributary/connector-postgres-cdc';
 
 /**
  * Debezium's binlog connector keys. Keys Debezium has that this connector does not act on are
@@ -247,8 +247,6 @@ export function normalizeConfig(raw: Readonly<Record<string, string | undefined>
   return { props, deprecations };
 }
 
-export type SnapshotMode = 'initial' | 'initial_only' | 'no_data' | 'never' | 'when_needed' | 'recovery' | 'always';
-
 export function snapshotMode(c: MySqlConfig): SnapshotMode {
   const m = c['snapshot.mode'];
   if (m === 'schema_only') return 'no_data';
@@ -327,10 +325,7 @@ const mysqlChecks: readonly ConfigCheck<MySqlConfig>[] = [
         'schema.history.internal.kafka.bootstrap.servers is set: name the schema history topic too.',
       );
   },
-  (c, report) => {
-    if (c['max.queue.size'] <= c['max.batch.size'])
-      report('max.queue.size', 'max.queue.size must be larger than max.batch.size.');
-  },
+  queueSizeCheck,
   (c, report) => {
     if (c['snapshot.max.threads'] < 1) report('snapshot.max.threads', 'snapshot.max.threads must be at least 1.');
   },

@@ -14,6 +14,7 @@ import {
   type BinaryHandlingMode,
   binaryBuilder,
   binaryValue,
+  daysFromCivil,
   type DecimalHandlingMode,
   envelopeSchema,
   type NameAdjustmentMode,
@@ -74,17 +75,6 @@ function named(b: SchemaBuilder, name: string, params?: Record<string, string>):
   b.name(name).version(1);
   if (params) for (const [k, v] of Object.entries(params)) b.parameter(k, v);
   return b;
-}
-
-/** Days since 1970-01-01 of a proleptic Gregorian date. */
-function daysFromCivil(year: number, month: number, day: number): number {
-  const y = month <= 2 ? year - 1 : year;
-  const era = Math.floor(y / 400);
-  const yoe = y - era * 400;
-  const mp = (month + 9) % 12;
-  const doy = Math.floor((153 * mp + 2) / 5) + day - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146097 + doe - 719468;
 }
 
 const DATE_RE = /^(-?\d+)-(\d+)-(\d+)/;

@@ -11,8 +11,10 @@ import {
 import {
   heartbeatKeySchema,
   heartbeatValueSchema,
+  needsSnapshot,
   QueueClosedError,
   RecordQueue,
+  type SnapshotMode,
 } from '@tributary/connector-postgres-cdc';
 import { BinlogReader } from './binlog.js';
 import { type MySqlConfig, parseConfig, serverId, snapshotMode } from './config.js';
@@ -202,7 +204,7 @@ export class MySqlSourceTask extends SourceTask {
    * upgrade) or when snapshot.mode=recovery asks for it.
    */
   async #prepareSchema(
-    mode: ReturnType<typeof snapshotMode>,
+    mode: SnapshotMode,
     offset: LoadedOffset | null,
     stored: SourceOffset | null,
     point: RestartPoint,
@@ -252,31 +254,18 @@ export class MySqlSourceTask extends SourceTask {
     }
   }
 
-  async #needsSnapshot(mode: ReturnType<typeof snapshotMode>, offset: LoadedOffset | null): Promise<boolean> {
-    const incomplete = !offset || offset.snapshotInProgress;
-    switch (mode) {
-      case 'always':
-        return true;
-      case 'initial':
-      case 'initial_only':
-        return incomplete;
-      case 'no_data':
-      case 'never':
-      case 'recovery':
-        if (offset?.snapshotInProgress)
-          this.#logger.warn('the stored offset is of an unfinished snapshot; streaming from its binlog position');
-        return false;
-      case 'when_needed': {
-        if (incomplete) return true;
-        // The binlog file the offset names must still exist on the server.
-        const files = await binlogFiles(this.#sql!);
-        return !files.includes(offset.point.file);
-      }
-    }
+  async #needsSnapshot(mode: SnapshotMode, offset: LoadedOffset | null): Promise<boolean> {
+    // The log still holds the offset while the binlog file it names exists on the server.
+    const decision = await needsSnapshot(mode, offset, async (o) =>
+      (await binlogFiles(this.#sql!)).includes(o.point.file),
+    );
+    if (decision.resumesUnfinishedSnapshot)
+      this.#logger.warn('the stored offset is of an unfinished snapshot; streaming from its binlog position');
+    return decision.snapshot;
   }
 
   /** Where streaming starts without an offset: now (no_data) or the oldest binlog (never). */
-  async #startPoint(mode: ReturnType<typeof snapshotMode>): Promise<RestartPoint> {
+  async #startPoint(mode: SnapshotMode): Promise<RestartPoint> {
     if (mode === 'never') {
       const files = await binlogFiles(this.#sql!);
       return { file: files[0]!, pos: 4, gtids: null, events: 0, rows: 0, serverId: 0, tsSec: 0 };

@@ -38,4 +38,11 @@ describe('parseConfig', () => {
     expect(Object.keys(bad).sort()).toEqual(['database.port', 'plugin.name', 'snapshot.max.threads']);
     expect(bad['snapshot.max.threads']).toEqual(['snapshot.max.threads must be at least 1.']);
   });
+
+  it('refuses a queue no larger than a poll batch (the shared queueSizeCheck)', () => {
+    expect(() => parseConfig({ ...base, 'max.queue.size': '2048', 'max.batch.size': '2048' })).toThrow(
+      'max.queue.size must be larger than max.batch.size.',
+    );
+    expect(() => parseConfig({ ...base, 'max.queue.size': '2049', 'max.batch.size': '2048' })).not.toThrow();
+  });
 });

@@ -4,7 +4,9 @@ import { columnMapperErrors } from './column-mappers.js';
 import { parseTableId } from './table-id.js';
 import type { PgConnectOptions } from './connection.js';
 import { handlingModeKeys, TIME_PRECISION_MODES } from './handling-modes.js';
+import { queueSizeCheck } from './queue.js';
 import { type MappingConfig, placeholderBytes } from './schema/mapping.js';
+import type { SnapshotMode } from './snapshot-mode.js';
 
 /**
  * The connector's keys: Debezium's PostgreSQL connector keys, names and defaults, so an existing
@@ -289,9 +291,10 @@ export const postgresConfigDef = defineConfig({
 
 export type PostgresConfig = ConfigOf<typeof postgresConfigDef>;
 
-export type SnapshotMode = 'initial' | 'always' | 'initial_only' | 'no_data' | 'when_needed';
+/** Debezium's Postgres connector has no never (an old spelling of no_data here) and no recovery. */
+export type PostgresSnapshotMode = Exclude<SnapshotMode, 'never' | 'recovery'>;
 
-export function snapshotMode(c: PostgresConfig): SnapshotMode {
+export function snapshotMode(c: PostgresConfig): PostgresSnapshotMode {
   const m = c['snapshot.mode'];
   if (m === 'never') return 'no_data';
   if (m === 'exported') return 'initial';
@@ -331,10 +334,7 @@ const postgresChecks: readonly ConfigCheck<PostgresConfig>[] = [
         report('skipped.operations', `Unknown operation '${op}' (expected c, u, d, t or none).`);
     }
   },
-  (c, report) => {
-    if (c['max.queue.size'] <= c['max.batch.size'])
-      report('max.queue.size', 'max.queue.size must be larger than max.batch.size.');
-  },
+  queueSizeCheck,
   (c, report) => {
     if (c['snapshot.max.threads'] < 1) report('snapshot.max.threads', 'snapshot.max.threads must be at least 1.');
   },

@@ -35,6 +35,7 @@ import type { MappingConfig } from './schema/mapping.js';
 import { TypeRegistry } from './schema/types.js';
 import { describeBackend, dropSlot, ensurePublication, listTables, readSlot, type SlotInfo } from './slots.js';
 import { runSnapshot } from './snapshot.js';
+import { needsSnapshot } from './snapshot-mode.js';
 import { SpillStore } from './spill.js';
 import { type CatalogAccess, ChangeEventProcessor, type ResumePoint } from './streaming.js';
 import { catalogTableModel, modelContext, readCatalogTable, type TableModel } from './tables.js';
@@ -140,7 +141,7 @@ export class ChangeEventSourceCoordinator {
 
     const slot = await readSlot(sql, c['slot.name']);
     this.#checkSlot(slot);
-    const snapshot = this.#needsSnapshot(offset, slot);
+    const snapshot = await this.#needsSnapshot(offset, slot);
     this.#logger.info(
       {
         snapshotMode: snapshotMode(c),
@@ -243,23 +244,18 @@ export class ChangeEventSourceCoordinator {
     }
   }
 
-  #needsSnapshot(offset: LoadedOffset | null, slot: SlotInfo | null): boolean {
-    const mode = snapshotMode(this.#config);
-    const incomplete = !offset || offset.snapshotInProgress;
-    switch (mode) {
-      case 'always':
-        return true;
-      case 'initial':
-      case 'initial_only':
-        return incomplete;
-      case 'no_data':
-        return false;
-      case 'when_needed':
-        // The log no longer holds what the offset needs when the slot is gone or invalidated. (A
-        // slot confirmed past the offset is not such a case here: the connector itself confirms
-        // past the last event when everything after it was filtered or idle.)
-        return incomplete || !slot || slot.walStatus === 'lost';
-    }
+  async #needsSnapshot(offset: LoadedOffset | null, slot: SlotInfo | null): Promise<boolean> {
+    // The log no longer holds what the offset needs when the slot is gone or invalidated. (A slot
+    // confirmed past the offset is not such a case here: the connector itself confirms past the
+    // last event when everything after it was filtered or idle.)
+    const decision = await needsSnapshot(
+      snapshotMode(this.#config),
+      offset,
+      () => slot !== null && slot.walStatus !== 'lost',
+    );
+    // resumesUnfinishedSnapshot goes unlogged: this connector has never warned about it, and no_data
+    // streams from the slot, not from the snapshot's offset as MySQL's task does.
+    return decision.snapshot;
   }
 
   #catalog(): CatalogAccess {

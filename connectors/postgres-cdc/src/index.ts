@@ -19,7 +19,7 @@ export const plugins = definePlugins([
 ]);
 // Shared with the MySQL/MariaDB connector (@tributary/connector-mysql-cdc): the parts that are the same for
 // any Debezium source, not Postgres-specific.
-export { QueueClosedError, RecordQueue } from './queue.js';
+export { QueueClosedError, queueSizeCheck, RecordQueue } from './queue.js';
 export {
   type BinaryHandlingMode,
   binaryBuilder,
@@ -29,6 +29,8 @@ export {
   type TimePrecisionMode,
 } from './handling-modes.js';
 export { regexList } from './filters.js';
+export { daysFromCivil } from './schema/text-values.js';
+export { needsSnapshot, type SnapshotDecision, type SnapshotMode } from './snapshot-mode.js';
 export {
   adjustFieldName,
   adjustSchemaName,

@@ -1,5 +1,11 @@
 /** A bounded record queue between the database readers and poll(): a full queue makes the reader wait, so memory stays bounded. */
-import type { SourceRecord } from '@tributary/api';
+import type { ConfigCheck, SourceRecord } from '@tributary/api';
+
+/** Debezium's rule for every connector's queue: it must hold more than one poll's batch, or poll() could never fill one. */
+export const queueSizeCheck: ConfigCheck<{ 'max.queue.size': number; 'max.batch.size': number }> = (c, report) => {
+  if (c['max.queue.size'] <= c['max.batch.size'])
+    report('max.queue.size', 'max.queue.size must be larger than max.batch.size.');
+};
 
 /**
  * The hand-off between the database readers and poll(): bounded by records and (optionally)
