@@ -127,6 +127,49 @@ describe('source tasks in their own threads', () => {
     });
   });
 
+  it('runs errors.* in the thread: tolerated failures are skipped and counted, an intolerable one fails the task with its trace', async () => {
+    const name = unique('thr-errors');
+    const input = path.join(dir, `${name}-in.txt`);
+    const output = path.join(dir, `${name}-out.txt`);
+    writeFileSync(input, `${['1', 'x', '2', 'y', '3'].join('\n')}\n`);
+    const rt = await startTestWorker(workerProps(name, { 'task.isolation': 'thread' }));
+    const h = rt.herder;
+    // Cast of a line to int32 fails for the letters.
+    const cast = {
+      transforms: 'cast',
+      'transforms.cast.type': 'org.apache.kafka.connect.transforms.Cast$Value',
+      'transforms.cast.spec': 'int32',
+    };
+    await h.putConnectorConfig(
+      `${name}-all`,
+      { 'connector.class': 'FileStreamSource', file: input, topic: `${name}-all`, ...cast, 'errors.tolerance': 'all' },
+      { allowReplace: false },
+    );
+    await h.putConnectorConfig(
+      `${name}-sink`,
+      { 'connector.class': 'FileStreamSink', file: output, topics: `${name}-all` },
+      { allowReplace: false },
+    );
+    await eventually(() => lines(output).length >= 3, { what: 'the three numbers' });
+    expect(lines(output)).toEqual(['1', '2', '3']);
+    const task = h.worker.task({ connector: `${name}-all`, task: 0 });
+    await eventually(() => task?.deps.tolerance.counters.totalRecordsSkipped === 2, {
+      what: 'two skipped records counted in the worker',
+    });
+    await h.putConnectorConfig(
+      `${name}-none`,
+      { 'connector.class': 'FileStreamSource', file: input, topic: `${name}-none`, ...cast },
+      { allowReplace: false },
+    );
+    const failed = await eventually(async () => {
+      const s = await h.connectorStatus(`${name}-none`);
+      return s.tasks[0]?.state === 'FAILED' ? s.tasks[0] : null;
+    });
+    // The trace carries the cause, as for a task in the worker's thread.
+    expect(failed.trace).toContain('Tolerance exceeded in error handler');
+    expect(failed.trace).toMatch(/Caused by: .*(Cast|int32|x)/);
+  });
+
   it('keeps the worker and its other tasks running while one task spins in poll() and another crashes its thread', async () => {
     const name = unique('thr-iso');
     const input = path.join(dir, `${name}-in.txt`);

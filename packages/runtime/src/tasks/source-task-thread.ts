@@ -21,6 +21,7 @@ import {
   type TaskThreadData,
   type ThreadRecord,
   type ToThread,
+  toThreadError,
 } from './task-thread-protocol.js';
 
 const port = parentPort;
@@ -161,9 +162,8 @@ function closing(): Promise<void> {
 }
 
 function fail(err: unknown): void {
-  const e = err instanceof Error ? err : new Error(String(err));
   stopping = true;
-  post({ t: 'failed', message: e.message, stack: e.stack });
+  post({ t: 'failed', error: toThreadError(err) });
 }
 
 async function run(): Promise<void> {

@@ -8,6 +8,7 @@ import { errorText } from '../util/error-text.js';
 import type { PreparedBatch } from './abstract-worker-source-task.js';
 import {
   decodeBatch,
+  fromThreadError,
   type FromThread,
   LOG_LEVEL_VALUES,
   type TaskThreadData,
@@ -296,12 +297,9 @@ export class SourceTaskThread extends SourceTask {
         else c?.reject(new Error(m.error));
         return;
       }
-      case 'failed': {
-        const e = new Error(m.message);
-        if (m.stack) e.stack = m.stack;
-        this.#fail(e);
+      case 'failed':
+        this.#fail(fromThreadError(m.error));
         return;
-      }
       case 'stopped':
         this.#batches.push(null);
         this.#wakeWaiter();
