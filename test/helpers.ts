@@ -1,4 +1,5 @@
 import { distributedWorkerProps } from '@tributary/testkit';
+import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { type ConnectRuntime, type DistributedHerder, startDistributed } from '@tributary/runtime';
 import { Kafka, type KafkaMessage } from 'kafkajs';
@@ -39,6 +40,15 @@ export async function eventually<T>(
  * Distributed-mode worker props for an in-process test worker with its own group and internal
  * topics (one broker: replication factor 1, few partitions). `extra` overrides anything.
  */
+/** The non-empty lines of a file a file sink writes; none while it does not exist yet. */
+export function fileLines(file: string): string[] {
+  try {
+    return readFileSync(file, 'utf8').split('\n').filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
 export function testWorkerProps(name: string, extra: Record<string, string> = {}): Record<string, string> {
   return {
     ...distributedWorkerProps(name, kafkaBootstrap()),

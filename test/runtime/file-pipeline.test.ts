@@ -3,20 +3,20 @@ import os from 'node:os';
 import path from 'node:path';
 import { startStandalone } from '@tributary/runtime';
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
-import { eventually, startTestWorker, stopTestWorker, stopTestWorkers, testWorkerProps, unique } from '../helpers.js';
+import {
+  eventually,
+  fileLines as lines,
+  startTestWorker,
+  stopTestWorker,
+  stopTestWorkers,
+  testWorkerProps,
+  unique,
+} from '../helpers.js';
 
 afterEach(stopTestWorkers);
 
 const workerProps = (name: string): Record<string, string> =>
   testWorkerProps(name, { 'value.converter': 'org.apache.kafka.connect.storage.StringConverter' });
-
-const lines = (file: string): string[] => {
-  try {
-    return readFileSync(file, 'utf8').split('\n').filter(Boolean);
-  } catch {
-    return [];
-  }
-};
 
 describe('file source → Kafka → file sink through a distributed worker', () => {
   it('delivers every line in order and resumes both sides from committed offsets after a restart', async () => {

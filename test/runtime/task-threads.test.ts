@@ -1,12 +1,20 @@
 // Source tasks in threads of their own (task.isolation=thread) against a real broker: every record once and in
 // order across a restart, commitRecord() in order with Kafka's offsets, and a task that spins or crashes its
 // thread leaves the worker and its other tasks running.
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { eventually, startTestWorker, stopTestWorker, stopTestWorkers, testWorkerProps, unique } from '../helpers.js';
+import {
+  eventually,
+  fileLines as lines,
+  startTestWorker,
+  stopTestWorker,
+  stopTestWorkers,
+  testWorkerProps,
+  unique,
+} from '../helpers.js';
 
 const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/plugins');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'tributary-threads-'));
@@ -21,14 +29,6 @@ const workerProps = (name: string, extra: Record<string, string> = {}): Record<s
     'task.shutdown.graceful.timeout.ms': '2000',
     ...extra,
   });
-
-const lines = (file: string): string[] => {
-  try {
-    return readFileSync(file, 'utf8').split('\n').filter(Boolean);
-  } catch {
-    return [];
-  }
-};
 
 describe('source tasks in their own threads', () => {
   it('delivers every line once and in order, and resumes from the committed offset after a restart', async () => {

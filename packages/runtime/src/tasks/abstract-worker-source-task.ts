@@ -168,8 +168,11 @@ export abstract class AbstractWorkerSourceTask extends WorkerTask {
     return records;
   }
 
-  /** The next records ready for the producer: null when poll() returned none. */
-  protected async nextBatch(): Promise<PreparedBatch | null> {
+  /**
+   * The next records ready for the producer: null when poll() returned none. `holding` says records already
+   * wait for the next send (a task in a thread waits for that send before asking for more).
+   */
+  protected async nextBatch(_holding: boolean): Promise<PreparedBatch | null> {
     const records = await this.poll();
     if (!records || records.length === 0) return null;
     return this.prepare(records);

@@ -9,6 +9,7 @@ import {
   type SourceOffset,
   SourceTask,
 } from '@tributary/api';
+import type { ErrorCounters } from '../errors/tolerance.js';
 import { Plugins } from '../plugins.js';
 import { errorText } from '../util/error-text.js';
 import { transformAndConvert } from './source-conversion.js';
@@ -58,7 +59,34 @@ function forwardingLogger(bindings: Record<string, unknown>): Logger {
 }
 
 const logger = forwardingLogger({});
-let credits = 0;
+/**
+ * Converted records waiting for the worker to ask for them. The worker asks when it can send: while its
+ * previous request is in flight the thread goes on polling into the outbox, so each send takes what
+ * accumulated, as an in-process task's next poll does (a CDC queue hands out one record per poll when it
+ * is drained faster than it fills). Bounded like the Java producer's batches, then poll() waits.
+ */
+const outbox: ThreadRecord[] = [];
+let outboxBytes = 0;
+let outboxPolled = 0;
+const OUTBOX_MAX_RECORDS = 20_000;
+const OUTBOX_MAX_BYTES = 16 * 1024 * 1024;
+/** The worker asked for records and has not had them yet. */
+let requested = false;
+/** An idle mark went out since the last records: one per quiet spell. */
+let idleSent = false;
+let stages: ReturnType<typeof recordStages> | null = null;
+
+function flushOutbox(): void {
+  if (outbox.length === 0) return;
+  const buf = encodeBatch(outbox);
+  const polled = outboxPolled;
+  outbox.length = 0;
+  outboxBytes = 0;
+  outboxPolled = 0;
+  requested = false;
+  post({ t: 'batch', buf, polled, errors: { ...(stages?.tolerance.counters ?? NO_ERRORS) } }, [buf]);
+  awaken();
+}
 let paused = data.paused;
 let stopping = false;
 let wake: (() => void) | null = null;
@@ -84,9 +112,9 @@ let commitsRecords = false;
 
 async function onMessage(m: ToThread): Promise<void> {
   switch (m.t) {
-    case 'credit':
-      credits += m.n;
-      awaken();
+    case 'next':
+      if (outbox.length > 0) flushOutbox();
+      else requested = true;
       return;
     case 'pause':
       paused = m.paused;
@@ -142,7 +170,7 @@ async function onMessage(m: ToThread): Promise<void> {
 
 // commitRecord() and commit() calls are made one at a time, in order: the task hears of its records in the
 // order they went out, and of a commit after the records it covers. Everything else is handled as it comes, so
-// a commit() waiting for its own offset lookup (a reply) or for poll() to move (credit) cannot wait on itself.
+// a commit() waiting for its own offset lookup (a reply) or for poll() to move (a request) cannot wait on itself.
 let inbox: Promise<void> = Promise.resolve();
 port.on('message', (m: ToThread) => {
   if (m.t === 'sent' || m.t === 'commit') inbox = inbox.then(() => onMessage(m)).catch((err: unknown) => fail(err));
@@ -168,7 +196,7 @@ function fail(err: unknown): void {
 
 async function run(): Promise<void> {
   const plugins = await Plugins.discover({ ...data.plugins, logger });
-  const stages = recordStages(
+  stages = recordStages(
     {
       plugins,
       workerProps: data.workerProps,
@@ -180,9 +208,10 @@ async function run(): Promise<void> {
     logger,
     () => stopping,
   );
+  const built = stages;
   closeStages = async () => {
-    stages.transforms.close();
-    await stages.tolerance.close();
+    built.transforms.close();
+    await built.tolerance.close();
   };
   const cls = data.connectorConfig['connector.class'];
   if (!cls) throw new Error('Missing connector.class');
@@ -203,9 +232,8 @@ async function run(): Promise<void> {
   });
   await t.start(data.taskConfig);
   post({ t: 'started', commitsRecords });
-  let idle = false;
   while (!stopping) {
-    if (credits <= 0 || paused) {
+    if (paused || outbox.length >= OUTBOX_MAX_RECORDS || outboxBytes >= OUTBOX_MAX_BYTES) {
       await new Promise<void>((resolve) => {
         wake = resolve;
       });
@@ -215,20 +243,22 @@ async function run(): Promise<void> {
     if (stopping && (!records || records.length === 0)) break;
     if (!records || records.length === 0) {
       // Once per quiet spell: it lets the worker send what it holds without waiting for more.
-      if (!idle) post({ t: 'idle', errors: { ...stages.tolerance.counters } });
-      idle = true;
+      if (requested && outbox.length === 0 && !idleSent) {
+        idleSent = true;
+        requested = false;
+        post({ t: 'idle', errors: { ...built.tolerance.counters } });
+      }
       continue;
     }
-    idle = false;
-    const converted = await transformAndConvert(records, stages.converters, stages.transforms, stages.tolerance);
-    const out: ThreadRecord[] = new Array(records.length);
+    idleSent = false;
+    const converted = await transformAndConvert(records, built.converters, built.transforms, built.tolerance);
     for (let i = 0; i < records.length; i++) {
       const original = records[i]!;
       const c = converted[i];
       if (!c) {
         // Dropped: the task hears of it at once, as Kafka Connect's recordDropped (commitRecord with null).
         if (commitsRecords) await t.commitRecord(original, null);
-        out[i] = {
+        outbox.push({
           kept: false,
           topic: '',
           kafkaPartition: null,
@@ -238,11 +268,12 @@ async function run(): Promise<void> {
           headers: EMPTY,
           sourcePartition: original.sourcePartition ?? null,
           sourceOffset: original.sourceOffset ?? null,
-        };
+        });
         continue;
       }
       if (commitsRecords) sentQueue.push(original);
-      out[i] = {
+      outboxBytes += c.bytes;
+      outbox.push({
         kept: true,
         topic: c.record.topic,
         kafkaPartition: c.record.kafkaPartition ?? null,
@@ -252,16 +283,26 @@ async function run(): Promise<void> {
         headers: c.headers,
         sourcePartition: original.sourcePartition ?? null,
         sourceOffset: original.sourceOffset ?? null,
-      };
+      });
     }
-    const buf = encodeBatch(out);
-    credits--;
-    post({ t: 'batch', buf, polled: records.length, errors: { ...stages.tolerance.counters } }, [buf]);
+    outboxPolled += records.length;
+    if (requested) flushOutbox();
   }
+  if (requested) flushOutbox();
   post({ t: 'stopped' });
 }
 
 const EMPTY = new Map<Buffer, Buffer>();
+const NO_ERRORS: ErrorCounters = {
+  totalRecordFailures: 0,
+  totalRecordErrors: 0,
+  totalRecordsSkipped: 0,
+  totalRetries: 0,
+  totalErrorsLogged: 0,
+  deadletterqueueProduceRequests: 0,
+  deadletterqueueProduceFailures: 0,
+  lastErrorTimestamp: 0,
+};
 
 /**
  * Whether the task's class overrides commitRecord(): the SDK's own is a no-op, and a task that keeps

@@ -23,7 +23,8 @@ export interface TaskThreadData {
 
 /** Worker → thread. */
 export type ToThread =
-  | { t: 'credit'; n: number }
+  /** The worker can take records: the outbox now, or the next poll's as soon as it has them. */
+  | { t: 'next' }
   | { t: 'pause'; paused: boolean }
   /** Records sent, in submission order (dropped ones excluded): their metadata for commitRecord(). */
   | { t: 'sent'; topics: string[]; meta: Float64Array }

@@ -17,9 +17,6 @@ import {
 } from './task-thread-protocol.js';
 import { type SourceTaskDeps, WorkerSourceTask } from './worker-source-task.js';
 
-/** Batches a thread may convert ahead of the producer: one in flight, one ready, one being converted. */
-const CREDITS = 3;
-
 /** The compiled thread entry: beside this module in dist/, or in dist/ when this module runs from its TypeScript source. */
 function threadEntry(): string {
   const here = fileURLToPath(new URL('./source-task-thread.js', import.meta.url));
@@ -65,6 +62,8 @@ export class SourceTaskThread extends SourceTask {
   #failure: Error | null = null;
   #exited = false;
   #commitsRecords = false;
+  /** A 'next' is out and neither records nor an idle mark came back yet. */
+  #requested = false;
   #nextCommit = 0;
   #levelTimer: NodeJS.Timeout | null = null;
   #closed: Promise<void> | null = null;
@@ -118,7 +117,6 @@ export class SourceTaskThread extends SourceTask {
         if (m.t === 'started') {
           started = true;
           this.#commitsRecords = m.commitsRecords;
-          this.#post({ t: 'credit', n: CREDITS });
           resolve();
           return;
         }
@@ -145,17 +143,20 @@ export class SourceTaskThread extends SourceTask {
     return Promise.reject(new Error('a threaded source task is polled in its thread'));
   }
 
-  /** The next converted batch: null when the thread's poll() returned none; throws once the thread failed. */
+  /** The next converted batch (all the thread has, or its next poll's): null when it is quiet; throws once the thread failed. */
   async batch(isStopping: () => boolean): Promise<{ records: ThreadRecord[]; polled: number } | null> {
     for (;;) {
       if (this.#failure) throw this.#failure;
       const b = this.#batches.shift();
       if (b !== undefined) {
         if (b === null) return null;
-        this.#post({ t: 'credit', n: 1 });
         return { records: decodeBatch(b.buf, this.#partitions), polled: b.polled };
       }
       if (isStopping() || this.#exited) return null;
+      if (!this.#requested) {
+        this.#requested = true;
+        this.#post({ t: 'next' });
+      }
       // Back within a second even if the thread is quiet, so the caller's loop sees a failed send or a stop.
       const gotOne = await new Promise<boolean>((resolve) => {
         const timer = setTimeout(() => resolve(false), 1000);
@@ -266,11 +267,13 @@ export class SourceTaskThread extends SourceTask {
   #onMessage(m: FromThread): void {
     switch (m.t) {
       case 'batch':
+        this.#requested = false;
         this.#onErrors(m.errors);
         this.#batches.push({ buf: m.buf, polled: m.polled });
         this.#wakeWaiter();
         return;
       case 'idle':
+        this.#requested = false;
         this.#onErrors(m.errors);
         // One idle mark is enough to let the producer flush; more would only queue up.
         if (this.#batches.at(-1) !== null) this.#batches.push(null);
@@ -342,7 +345,10 @@ export class ThreadedWorkerSourceTask extends WorkerSourceTask {
     this.#thread = deps.task;
   }
 
-  protected override async nextBatch(): Promise<PreparedBatch | null> {
+  protected override async nextBatch(holding: boolean): Promise<PreparedBatch | null> {
+    // While a send is in flight and records wait for the next one, asking would fetch one small poll at a
+    // time; after it, the thread hands over everything it converted meanwhile.
+    if (holding) await this.sendInFlight;
     const got = await this.watch('poll', () => this.#thread.batch(() => this.stopping || this.paused));
     if (!got) return null;
     this.counters.pollBatches++;

@@ -29,6 +29,11 @@ export class WorkerSourceTask extends AbstractWorkerSourceTask {
   /** Offsets taken from SubmittedRecords but not yet durably written (kept across failed flushes). */
   readonly #toCommit = new Map<string, { partition: SourcePartition; offset: SourceOffset }>();
 
+  /** The send in flight, if any (resolves when it completed, failed or not). */
+  protected get sendInFlight(): Promise<void> | null {
+    return this.#inFlight;
+  }
+
   protected producerOptions(): Record<string, never> {
     return {};
   }
@@ -72,7 +77,7 @@ export class WorkerSourceTask extends AbstractWorkerSourceTask {
         await this.#inFlight;
         continue;
       }
-      const prepared = await this.nextBatch();
+      const prepared = await this.nextBatch(pending.length > 0);
       if (prepared) for (const p of prepared) pending.push(p);
       if (this.stopping) break;
       const idle = prepared === null;
