@@ -1,6 +1,7 @@
 // Fails when a package's source files import each other in a circle (issue 19): a circle makes
 // module order matter at load time and hides which file owns what. Type-only imports count too,
-// since they show the same tangle of concepts. Tests and test support are left out.
+// since they show the same tangle of concepts. Only `src/` is scanned, so tests (`*.test.ts`) and test support
+// (`<package>/test-support/`, outside `src/`) are left out.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +14,7 @@ function sources(dir) {
   for (const name of readdirSync(dir)) {
     const full = path.join(dir, name);
     if (statSync(full).isDirectory()) out.push(...sources(full));
-    else if (/\.tsx?$/.test(name) && !/\.test\.tsx?$|test-support|\.d\.ts$/.test(name)) out.push(full);
+    else if (/\.tsx?$/.test(name) && !/\.test\.tsx?$|\.d\.ts$/.test(name)) out.push(full);
   }
   return out;
 }

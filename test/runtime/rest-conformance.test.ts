@@ -6,7 +6,7 @@ import {
   httpRequester,
   restConformanceCases,
   runConformanceCase,
-} from '../../packages/rest/src/testing/conformance.js';
+} from '../../packages/rest/test-support/conformance.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unique, createTopic } from '../helpers.js';
 import { WorkerProcess, clusterSpec } from '../worker-process.js';

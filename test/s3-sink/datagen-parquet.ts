@@ -2,7 +2,7 @@
 import type { ConnectRuntime } from '@tributary/runtime';
 import type { RunningSchemaRegistry } from '@tributary/schema-registry';
 import { afterAll, beforeAll } from 'vitest';
-import { duckQuery } from '../../connectors/s3-sink/src/testing/read-back.js';
+import { duckQuery } from '../../connectors/s3-sink/test-support/read-back.js';
 import { datagenOrders, eventually } from '../helpers.js';
 import { type RegistryCluster, registryCluster } from '../schema-registry/helpers.js';
 import { getBytes, listKeys, type S3Service, type S3Suite, s3Suite } from './s3.js';

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { ConnectRuntime } from '@tributary/runtime';
 import { afterEach, describe, expect, it } from 'vitest';
-import { duckQuery } from '../../connectors/s3-sink/src/testing/read-back.js';
+import { duckQuery } from '../../connectors/s3-sink/test-support/read-back.js';
 import { eventually, unique } from '../helpers.js';
 import { clusterSpec, freePort, WorkerProcess } from '../worker-process.js';
 import {

@@ -1,6 +1,6 @@
 import type { ConnectRuntime } from '@tributary/runtime';
 import { afterEach, describe, expect, it } from 'vitest';
-import { duckQuery } from '../../connectors/s3-sink/src/testing/read-back.js';
+import { duckQuery } from '../../connectors/s3-sink/test-support/read-back.js';
 import { eventually, unique } from '../helpers.js';
 import { freePort } from '../worker-process.js';
 import { committedOffsets, createTopic, orderFor, produceOrders, startWorker, workerProps } from './pipeline.js';

@@ -3,7 +3,7 @@ import { CreateMultipartUploadCommand, ListMultipartUploadsCommand, UploadPartCo
 import { Schema, SchemaBuilder, SinkRecord, Struct } from '@tributary/api';
 import { S3SinkTask } from '@tributary/connector-s3-sink';
 import { describe, expect, it } from 'vitest';
-import { duckQuery } from '../../connectors/s3-sink/src/testing/read-back.js';
+import { duckQuery } from '../../connectors/s3-sink/test-support/read-back.js';
 import { ConnectorTestDriver } from '../../packages/testkit/src/index.js';
 import { getBytes, head, listKeys, s3Suite } from './s3.js';
 

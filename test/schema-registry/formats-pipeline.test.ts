@@ -7,7 +7,7 @@
  */
 import { parseProto } from '@tributary/converters';
 import { afterEach, describe, expect, it } from 'vitest';
-import { duckQuery } from '../../connectors/s3-sink/src/testing/read-back.js';
+import { duckQuery } from '../../connectors/s3-sink/test-support/read-back.js';
 import { readTopic, startTestWorker, stopTestWorkers, testWorkerProps, unique } from '../helpers.js';
 import {
   firstParquetObject,

@@ -6,7 +6,7 @@
  */
 import type { ConnectRuntime } from '@tributary/runtime';
 import { afterEach, describe, expect, it } from 'vitest';
-import { duckQuery } from '../../connectors/s3-sink/src/testing/read-back.js';
+import { duckQuery } from '../../connectors/s3-sink/test-support/read-back.js';
 import {
   datagenOrders,
   eventually,

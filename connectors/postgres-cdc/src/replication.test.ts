@@ -1,7 +1,7 @@
 import { Duplex } from 'node:stream';
 import { silentLogger } from '@tributary/api';
 import { describe, expect, it } from 'vitest';
-import { W } from './testing/pgoutput-wire.js';
+import { W } from '../test-support/pgoutput-wire.js';
 import {
   type ReplicationConnection,
   ReplicationSlotError,

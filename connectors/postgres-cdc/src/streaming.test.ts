@@ -4,7 +4,7 @@ import { parseConfig } from './config.js';
 import { Filters } from './filters.js';
 import { offsetIdentity } from './offsets.js';
 import type { ReplicationFrame } from './pgoutput/framing.js';
-import { type Cell, pgo } from './testing/pgoutput-wire.js';
+import { type Cell, pgo } from '../test-support/pgoutput-wire.js';
 import { RecordQueue } from './queue.js';
 import { Oid, placeholderBytes } from './schema/mapping.js';
 import { TypeRegistry } from './schema/types.js';

@@ -13,8 +13,8 @@ import {
 } from '@tributary/api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { S3SinkTask } from './task.js';
-import { MemoryStore } from './testing/memory-store.js';
-import { duckQuery } from './testing/read-back.js';
+import { MemoryStore } from '../test-support/memory-store.js';
+import { duckQuery } from '../test-support/read-back.js';
 
 const TOPIC = 'orders';
 const BASE = {

@@ -5,10 +5,10 @@ import {
   injectRequester,
   restConformanceCases,
   runConformanceCase,
-} from './testing/conformance.js';
+} from '../test-support/conformance.js';
 import { type RunningRestServer, startRestServer } from './listen.js';
 import { createRestServer } from './server.js';
-import { FakeHerder } from './testing/fake-herder.js';
+import { FakeHerder } from '../test-support/fake-herder.js';
 
 const fixture: ConformanceFixture = {
   source: {

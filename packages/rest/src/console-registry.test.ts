@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConsoleSchemaRegistry, consoleRegistryProps, registryRequest } from './console-registry.js';
 import { createRestServer } from './server.js';
-import { FakeHerder } from './testing/fake-herder.js';
+import { FakeHerder } from '../test-support/fake-herder.js';
 
 const q = (s = ''): URLSearchParams => new URLSearchParams(s);
 

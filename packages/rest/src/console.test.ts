@@ -6,7 +6,7 @@ import { gunzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRestServer } from './server.js';
-import { FakeHerder } from './testing/fake-herder.js';
+import { FakeHerder } from '../test-support/fake-herder.js';
 
 let app: FastifyInstance | undefined;
 afterEach(async () => {

@@ -8,10 +8,10 @@ import {
 } from '@tributary/runtime';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type RestRequester, httpRequester, injectRequester } from './testing/conformance.js';
+import { type RestRequester, httpRequester, injectRequester } from '../test-support/conformance.js';
 import { DEFAULT_LISTENERS, parseListeners, startRestServer } from './listen.js';
 import { type RestServerOptions, createRestServer } from './server.js';
-import { FakeHerder, signFakeRequest } from './testing/fake-herder.js';
+import { FakeHerder, signFakeRequest } from '../test-support/fake-herder.js';
 
 const SOURCE = { 'connector.class': 'FakeSourceConnector', topic: 't', 'tasks.max': '2' };
 

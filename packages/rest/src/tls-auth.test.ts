@@ -6,7 +6,7 @@ import { restSecuritySettings } from '@tributary/runtime';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningRestServer, startRestServer } from './listen.js';
 import { httpCall, makeTestCerts, type TestCerts } from '@tributary/testkit';
-import { FakeHerder } from './testing/fake-herder.js';
+import { FakeHerder } from '../test-support/fake-herder.js';
 
 let certs: TestCerts;
 let dir: string;

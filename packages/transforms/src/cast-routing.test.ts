@@ -16,7 +16,7 @@ import { RegexRouter } from './regex-router.js';
 import { SimpleDateFormat } from './simple-date-format.js';
 import { TimestampConverter } from './timestamp-converter.js';
 import { TimestampRouter } from './timestamp-router.js';
-import { sourceRecord } from './testing/records.js';
+import { sourceRecord } from '../test-support/records.js';
 
 const MS_PER_DAY = 86_400_000;
 

@@ -1,7 +1,7 @@
 import { Headers, Schema, SchemaBuilder, Struct } from '@tributary/api';
 import { describe, expect, it } from 'vitest';
 import { ExtractNewRecordState } from './extract-new-record-state.js';
-import { sourceRecord } from './testing/records.js';
+import { sourceRecord } from '../test-support/records.js';
 
 const row = SchemaBuilder.struct()
   .name('dbserver1.inventory.customers.Value')

@@ -5,7 +5,7 @@ import { parseFieldPath } from './field-path.js';
 import { InsertField } from './insert-field.js';
 import { ReplaceField } from './replace-field.js';
 import { ValueToKey } from './value-to-key.js';
-import { sinkRecord, sourceRecord } from './testing/records.js';
+import { sinkRecord, sourceRecord } from '../test-support/records.js';
 
 describe('InsertField', () => {
   const props = {

@@ -17,7 +17,7 @@ import { HoistField } from './hoist-field.js';
 import { MaskField } from './mask-field.js';
 import { HasHeaderKey, RecordIsTombstone, TopicNameMatches } from './predicates.js';
 import { SetSchemaMetadata } from './set-schema-metadata.js';
-import { sourceRecord } from './testing/records.js';
+import { sourceRecord } from '../test-support/records.js';
 
 describe('Flatten', () => {
   it('flattens nested schemaless maps with the delimiter', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { formatLsn, parseLsn } from '../lsn.js';
 import { parseReplicationFrame, standbyStatusUpdate } from './framing.js';
 import { PgOutputDecodeError, PgOutputDecoder, UNCHANGED_TOAST } from './messages.js';
-import { W } from '../testing/pgoutput-wire.js';
+import { W } from '../../test-support/pgoutput-wire.js';
 
 const text = (v: unknown): string => (Buffer.isBuffer(v) ? v.toString('utf8') : String(v));
 

@@ -13,7 +13,7 @@ import {
 } from '@tributary/api';
 import avro from 'avsc';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { duckQuery } from '../testing/read-back.js';
+import { duckQuery } from '../../test-support/read-back.js';
 import { AvroFormat } from './avro.js';
 import type { FormatWriter } from './format.js';
 import { inferSchema } from './infer.js';

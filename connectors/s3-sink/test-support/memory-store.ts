@@ -1,5 +1,5 @@
 /** An in-memory ObjectStore for unit tests, with S3's conditional writes, listed multipart uploads, call counts and injected failures. */
-import type { ObjectInfo, ObjectStore, ObjectUpload, UploadOutcome } from '../storage.js';
+import type { ObjectInfo, ObjectStore, ObjectUpload, UploadOutcome } from '../src/storage.js';
 
 export interface StoredObject {
   bytes: Uint8Array;

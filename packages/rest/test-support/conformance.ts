@@ -20,7 +20,7 @@ import {
   TaskInfo,
   TaskState,
   WorkerStatus,
-} from '../schemas.js';
+} from '../src/schemas.js';
 
 /*
  * Kafka Connect REST conformance: every endpoint's status codes, JSON field names and error shapes,
