@@ -68,8 +68,8 @@ const logger = forwardingLogger({});
 const outbox: ThreadRecord[] = [];
 let outboxBytes = 0;
 let outboxPolled = 0;
-const OUTBOX_MAX_RECORDS = 20_000;
-const OUTBOX_MAX_BYTES = 16 * 1024 * 1024;
+const OUTBOX_MAX_RECORDS = 4096;
+const OUTBOX_MAX_BYTES = 4 * 1024 * 1024;
 /** The worker asked for records and has not had them yet. */
 let requested = false;
 /** An idle mark went out since the last records: one per quiet spell. */
