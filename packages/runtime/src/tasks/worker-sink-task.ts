@@ -67,7 +67,8 @@ export class WorkerSinkTask extends WorkerTask {
   readonly #pausedByTask = new Set<string>();
   readonly #topicsSeen = new Set<string>();
   /** Raw records of the batch being processed, for the errant record reporter's DLQ copy. */
-  #rawByOrigin = new Map<string, RawRecord>();
+  /** The batch put() has now, for the errant record reporter to find a record's consumed bytes (DLQ). */
+  #delivering: readonly RawRecord[] = [];
   #regexTimer: NodeJS.Timeout | null = null;
   #admin: Admin | null = null;
 
@@ -108,8 +109,12 @@ export class WorkerSinkTask extends WorkerTask {
     });
     const reporter: ErrantRecordReporter = {
       report: async (record, error) => {
-        const raw = this.#rawByOrigin.get(
-          `${record.originalTopic}:${record.originalKafkaPartition}:${record.originalKafkaOffset}`,
+        // Looked up only when a record is reported: a map of every record of every batch would cost each one.
+        const raw = this.#delivering.find(
+          (r) =>
+            r.offset === record.originalKafkaOffset &&
+            r.partition === record.originalKafkaPartition &&
+            r.topic === record.originalTopic,
         );
         await this.deps.tolerance.fail({
           stage: 'TASK_PUT',
@@ -322,7 +327,7 @@ export class WorkerSinkTask extends WorkerTask {
 
   async #deliver(raw: RawRecord[]): Promise<void> {
     this.counters.recordsRead += raw.length;
-    this.#rawByOrigin = new Map(raw.map((r) => [`${r.topic}:${r.partition}:${r.offset}`, r]));
+    this.#delivering = raw;
     const records = await convertAndTransform(raw, this.deps.converters, this.deps.transforms, this.deps.tolerance);
     for (;;) {
       try {
@@ -344,11 +349,20 @@ export class WorkerSinkTask extends WorkerTask {
     }
     this.counters.recordsPut += records.length;
 
+    // The position of each partition is its last record's: set once per run of records of one partition
+    // (a fetch returns them partition by partition), not once per record.
+    let last: RawRecord | null = null;
     for (const r of raw) {
-      const k = tpKey(r.topic, r.partition);
-      if (this.#assigned.has(k)) this.#current.set(k, { topic: r.topic, partition: r.partition, offset: r.offset + 1 });
+      if (last && (r.partition !== last.partition || r.topic !== last.topic)) this.#advance(last);
+      last = r;
     }
-    this.#rawByOrigin = new Map();
+    if (last) this.#advance(last);
+    this.#delivering = [];
+  }
+
+  #advance(r: RawRecord): void {
+    const k = tpKey(r.topic, r.partition);
+    if (this.#assigned.has(k)) this.#current.set(k, { topic: r.topic, partition: r.partition, offset: r.offset + 1 });
   }
 
   /** preCommit() decides; we commit exactly what it returns, for partitions still assigned. */
