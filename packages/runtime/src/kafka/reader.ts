@@ -25,6 +25,11 @@ export interface KafkaReaderOptions {
   maxWaitMs?: number;
   maxBytes?: number;
   maxBytesPerPartition?: number;
+  /**
+   * Start the next fetch as poll() returns, so it travels while the caller works on what it got (the Java
+   * consumer's fetcher does the same). At most one fetch response waits, bounded by maxBytes.
+   */
+  prefetch?: boolean;
   /** Where to start when a stored offset is out of range or absent (-1 / -2 sentinels). */
   autoOffsetReset?: 'earliest' | 'latest';
   /** Where failed fetches are reported (they are retried by the next poll either way). */
@@ -43,6 +48,15 @@ interface Position {
   offset: bigint;
   leaderEpoch: number;
   paused: boolean;
+  /** Changes with every seek, pause and resume: a fetch made before it is not this position's any more. */
+  epoch: number;
+}
+
+/** One fetch round: the responses, and each partition's position as the request was made. */
+interface FetchRound {
+  results: Array<Awaited<ReturnType<Consumer['fetch']>> | null>;
+  idToTopic: Map<string, string>;
+  requested: Map<string, { offset: bigint; epoch: number; position: Position }>;
 }
 
 /**
@@ -66,6 +80,7 @@ export class KafkaReader {
       maxBytes: opts.maxBytes ?? 52_428_800,
       maxBytesPerPartition: opts.maxBytesPerPartition ?? 1_048_576,
       autoOffsetReset: opts.autoOffsetReset ?? 'earliest',
+      prefetch: opts.prefetch ?? false,
     };
     this.#logger = opts.logger ?? null;
     this.#consumer = createConsumer({
@@ -99,6 +114,7 @@ export class KafkaReader {
         offset,
         leaderEpoch: -1,
         paused: false,
+        epoch: 0,
       });
     }
   }
@@ -113,7 +129,10 @@ export class KafkaReader {
 
   seek(topic: string, partition: number, offset: number): void {
     const p = this.#positions.get(key(topic, partition));
-    if (p) p.offset = BigInt(offset);
+    if (p) {
+      p.offset = BigInt(offset);
+      p.epoch++;
+    }
   }
 
   /** The next offset poll() will return for the partition (after resolving earliest/latest). */
@@ -125,14 +144,20 @@ export class KafkaReader {
   pause(partitions: ReadonlyArray<{ topic: string; partition: number }>): void {
     for (const tp of partitions) {
       const p = this.#positions.get(key(tp.topic, tp.partition));
-      if (p) p.paused = true;
+      if (p) {
+        p.paused = true;
+        p.epoch++;
+      }
     }
   }
 
   resume(partitions: ReadonlyArray<{ topic: string; partition: number }>): void {
     for (const tp of partitions) {
       const p = this.#positions.get(key(tp.topic, tp.partition));
-      if (p) p.paused = false;
+      if (p) {
+        p.paused = false;
+        p.epoch++;
+      }
     }
   }
 
@@ -212,22 +237,40 @@ export class KafkaReader {
    */
   async poll(maxWaitMs = this.#opts.maxWaitMs): Promise<RawRecord[]> {
     if (this.#closed) return [];
+    const round = await (this.#prefetched ?? this.#fetchRound(maxWaitMs));
+    this.#prefetched = null;
+    const out = this.#consume(round);
+    if (this.#opts.prefetch && !this.#closed) {
+      const next = this.#fetchRound(maxWaitMs);
+      // Its failure reaches the next poll(), as a fetch made there would; none is left unhandled meanwhile.
+      next.catch(() => undefined);
+      this.#prefetched = next;
+    }
+    return out;
+  }
+
+  #prefetched: Promise<FetchRound> | null = null;
+
+  /** Fetches from every assigned, unpaused partition (a failed fetch request is handled and left empty). */
+  async #fetchRound(maxWaitMs: number): Promise<FetchRound> {
+    const round: FetchRound = { results: [], idToTopic: new Map(), requested: new Map() };
     await this.#resolvePositions();
-    const active = [...this.#positions.values()].filter((p) => !p.paused);
+    const active = [...this.#positions.values()].filter((p) => !p.paused && p.offset >= 0n);
     if (active.length === 0) {
       await new Promise((r) => setTimeout(r, Math.min(maxWaitMs, 100)));
-      return [];
+      return round;
     }
     const topics = [...new Set(active.map((p) => p.topic))];
     let md = await this.metadata(topics);
     if (topics.some((t) => !md.topics.has(t))) md = await this.metadata(topics, true);
     const byLeader = new Map<number, FetchRequestTopic[]>();
-    const idToTopic = new Map<string, string>();
+    const idToTopic = round.idToTopic;
     for (const p of active) {
       const t = md.topics.get(p.topic);
       const pm = t?.partitions[p.partition];
       if (!t || !pm) continue;
       idToTopic.set(t.id, p.topic);
+      round.requested.set(key(p.topic, p.partition), { offset: p.offset, epoch: p.epoch, position: p });
       const reqs = byLeader.get(pm.leader) ?? [];
       byLeader.set(pm.leader, reqs);
       let tr = reqs.find((r) => r.topicId === t.id);
@@ -243,7 +286,7 @@ export class KafkaReader {
         lastFetchedEpoch: -1,
       });
     }
-    const results = await Promise.all(
+    round.results = await Promise.all(
       [...byLeader].map(async ([node, reqTopics]) => {
         try {
           return await this.#consumer.fetch({
@@ -260,16 +303,27 @@ export class KafkaReader {
         }
       }),
     );
+    return round;
+  }
+
+  /**
+   * The records of a round, for the partitions still where the request found them: one sought, paused,
+   * resumed, reassigned or already advanced since is skipped (its next fetch starts from where it is now).
+   */
+  #consume(round: FetchRound): RawRecord[] {
     const out: RawRecord[] = [];
-    if (results.every((r) => r !== null)) this.#fetchFailures = 0;
-    for (const res of results) {
+    if (round.results.length > 0 && round.results.every((r) => r !== null)) this.#fetchFailures = 0;
+    for (const res of round.results) {
       if (!res) continue;
       for (const tr of res.responses) {
-        const topic = idToTopic.get(tr.topicId);
+        const topic = round.idToTopic.get(tr.topicId);
         if (!topic) continue;
         for (const pr of tr.partitions) {
-          const pos = this.#positions.get(key(topic, pr.partitionIndex));
-          if (!pos || pos.paused) continue;
+          const k = key(topic, pr.partitionIndex);
+          const pos = this.#positions.get(k);
+          const asked = round.requested.get(k);
+          if (!pos || pos.paused || !asked || asked.position !== pos) continue;
+          if (asked.epoch !== pos.epoch || asked.offset !== pos.offset) continue;
           this.#decode(topic, pr.partitionIndex, pos, pr.records ?? [], pr.abortedTransactions ?? [], out);
         }
       }
@@ -323,8 +377,10 @@ export class KafkaReader {
         if (!topic) continue;
         for (const p of t.partitions) {
           const pos = this.#positions.get(key(topic, p.partition));
-          if (!pos) continue;
+          // A position sought elsewhere since this (pre)fetch was made is not the one out of range.
+          if (!pos || pos.offset !== p.fetchOffset) continue;
           pos.offset = this.#opts.autoOffsetReset === 'earliest' ? -2n : -1n;
+          pos.epoch++;
           reset.push(`${topic}-${p.partition}@${p.fetchOffset}`);
         }
       }
@@ -356,6 +412,9 @@ export class KafkaReader {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    const prefetched = this.#prefetched;
+    this.#prefetched = null;
     await this.#consumer.close().catch(() => undefined);
+    await prefetched?.catch(() => undefined);
   }
 }

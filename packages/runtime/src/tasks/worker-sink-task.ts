@@ -84,6 +84,8 @@ export class WorkerSinkTask extends WorkerTask {
       clientId: d.clientId,
       maxWaitMs: 500,
       autoOffsetReset: 'earliest',
+      // The next fetch travels while put() works on this one (Kafka Connect's consumer fetches ahead too).
+      prefetch: true,
       logger: this.logger,
     });
     const reader = this.#reader;
