@@ -69,16 +69,9 @@ export interface ErrorCounters {
   lastErrorTimestamp: number;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/**
- * Runs record-level operations (convert, transform) under errors.* (Kafka Connect's
- * RetryWithToleranceOperator): retriable failures are retried with exponential backoff and
- * jitter until errors.retry.timeout; then, with tolerance all, the record is reported (log, DLQ)
- * and skipped; with tolerance none the task fails.
- */
-export class RetryWithToleranceOperator {
-  readonly counters: ErrorCounters = {
+/** Counters of a task that has seen no error yet. */
+export function newErrorCounters(): ErrorCounters {
+  return {
     totalRecordFailures: 0,
     totalRecordErrors: 0,
     totalRecordsSkipped: 0,
@@ -88,6 +81,18 @@ export class RetryWithToleranceOperator {
     deadletterqueueProduceFailures: 0,
     lastErrorTimestamp: 0,
   };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Runs record-level operations (convert, transform) under errors.* (Kafka Connect's
+ * RetryWithToleranceOperator): retriable failures are retried with exponential backoff and
+ * jitter until errors.retry.timeout; then, with tolerance all, the record is reported (log, DLQ)
+ * and skipped; with tolerance none the task fails.
+ */
+export class RetryWithToleranceOperator {
+  readonly counters: ErrorCounters = newErrorCounters();
   readonly #cfg: ToleranceConfig;
   readonly #reporters: ErrorReporter[];
   readonly #isStopping: () => boolean;

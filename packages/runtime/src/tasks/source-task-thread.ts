@@ -9,7 +9,7 @@ import {
   type SourceOffset,
   SourceTask,
 } from '@tributary/api';
-import type { ErrorCounters } from '../errors/tolerance.js';
+import { type ErrorCounters, newErrorCounters } from '../errors/tolerance.js';
 import { Plugins } from '../plugins.js';
 import { errorText } from '../util/error-text.js';
 import { transformAndConvert } from './source-conversion.js';
@@ -293,16 +293,7 @@ async function run(): Promise<void> {
 }
 
 const EMPTY = new Map<Buffer, Buffer>();
-const NO_ERRORS: ErrorCounters = {
-  totalRecordFailures: 0,
-  totalRecordErrors: 0,
-  totalRecordsSkipped: 0,
-  totalRetries: 0,
-  totalErrorsLogged: 0,
-  deadletterqueueProduceRequests: 0,
-  deadletterqueueProduceFailures: 0,
-  lastErrorTimestamp: 0,
-};
+const NO_ERRORS: ErrorCounters = newErrorCounters();
 
 /**
  * Whether the task's class overrides commitRecord(): the SDK's own is a no-op, and a task that keeps
