@@ -150,21 +150,31 @@ describe('source tasks in their own threads', () => {
       { 'connector.class': 'FileStreamSink', file: output, topics: `${name}-all` },
       { allowReplace: false },
     );
-    await eventually(() => lines(output).length >= 3, { what: 'the three numbers' });
+    await eventually(() => lines(output).length >= 3, { what: 'the three numbers', timeoutMs: 60_000 });
     expect(lines(output)).toEqual(['1', '2', '3']);
     const task = h.worker.task({ connector: `${name}-all`, task: 0 });
     await eventually(() => task?.deps.tolerance.counters.totalRecordsSkipped === 2, {
       what: 'two skipped records counted in the worker',
+      timeoutMs: 60_000,
     });
     await h.putConnectorConfig(
       `${name}-none`,
-      { 'connector.class': 'FileStreamSource', file: input, topic: `${name}-none`, ...cast },
+      {
+        'connector.class': 'FileStreamSource',
+        file: input,
+        topic: `${name}-none`,
+        ...cast,
+        'auto.restart.enable': 'false',
+      },
       { allowReplace: false },
     );
-    const failed = await eventually(async () => {
-      const s = await h.connectorStatus(`${name}-none`);
-      return s.tasks[0]?.state === 'FAILED' ? s.tasks[0] : null;
-    });
+    const failed = await eventually(
+      async () => {
+        const s = await h.connectorStatus(`${name}-none`);
+        return s.tasks[0]?.state === 'FAILED' ? s.tasks[0] : null;
+      },
+      { what: 'the intolerant task FAILED', timeoutMs: 60_000 },
+    );
     // The trace carries the cause, as for a task in the worker's thread.
     expect(failed.trace).toContain('Tolerance exceeded in error handler');
     expect(failed.trace).toMatch(/Caused by: .*(Cast|int32|x)/);
@@ -184,7 +194,13 @@ describe('source tasks in their own threads', () => {
     );
     await h.putConnectorConfig(
       `${name}-crash`,
-      { 'connector.class': 'ProbeSourceConnector', mode: 'crash', topic: `${name}-crash` },
+      // No automatic restart: each would start a thread again, for nothing the test looks at.
+      {
+        'connector.class': 'ProbeSourceConnector',
+        mode: 'crash',
+        topic: `${name}-crash`,
+        'auto.restart.enable': 'false',
+      },
       { allowReplace: false },
     );
     await eventually(
@@ -192,7 +208,7 @@ describe('source tasks in their own threads', () => {
         const s = await h.connectorStatus(`${name}-crash`);
         return s.tasks[0]?.state === 'FAILED' ? s.tasks[0] : null;
       },
-      { what: 'the crashing task FAILED' },
+      { what: 'the crashing task FAILED', timeoutMs: 60_000 },
     ).then((t) => expect(t.trace).toContain('probe thread crashed on purpose'));
     // With one task spinning on a core, another pipeline on the same worker still flows.
     writeFileSync(input, `${Array.from({ length: 1000 }, (_, i) => `line-${i}`).join('\n')}\n`);

@@ -122,6 +122,8 @@ export class Plugins {
   static async discover(opts: {
     pluginPath?: readonly string[];
     includeWorkspace?: boolean;
+    /** Load only these packages (a task thread needs its connector's, converters' and transforms'). */
+    packages?: readonly string[];
     logger: Logger;
   }): Promise<Plugins> {
     const plugins = new Plugins(opts.logger);
@@ -151,8 +153,10 @@ export class Plugins {
         }
       }),
     );
+    const only = opts.packages ? new Set(opts.packages) : null;
     const accepted = packages.filter((p): p is { dir: string; pkg: PackageJson } => {
       if (!p) return false;
+      if (only && !only.has(p.pkg.name ?? '')) return false;
       const sdkVersions: SdkVersions = { plugin: pluginSdkVersion(p.dir, p.pkg), worker: sdk.version };
       if (sdkVersions.plugin === null || sdkCompatible(sdkVersions.plugin, sdk.version)) return true;
       const reason = sdkMismatchMessage(p.pkg.name!, sdkVersions);
@@ -228,6 +232,20 @@ export class Plugins {
   /** Where these plugins were found: another thread's discover() with this finds the same ones. */
   get discovery(): { pluginPath: string[]; includeWorkspace: boolean } {
     return { pluginPath: [...this.#discovery.pluginPath], includeWorkspace: this.#discovery.includeWorkspace };
+  }
+
+  /**
+   * The packages of every plugin a config names (connector, converters, transforms, predicates, and any class
+   * a plugin's own keys name), so a task thread loads those and not every plugin the worker has.
+   */
+  packagesNamedIn(values: Iterable<string>): string[] {
+    const out = new Set<string>();
+    for (const v of values)
+      for (const part of v.split(',')) {
+        const p = this.find(part);
+        if (p) out.add(p.packageName);
+      }
+    return [...out];
   }
 
   /** Whether a discover() with `discovery` finds this plugin too (not one registered by hand). */

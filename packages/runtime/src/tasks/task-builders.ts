@@ -249,7 +249,18 @@ function buildSourceTask(
         keyConverter: env.keyConverter,
         valueConverter: env.valueConverter,
         headerConverter: env.headerConverter,
-        plugins: env.plugins.discovery,
+        plugins: {
+          ...env.plugins.discovery,
+          packages: env.plugins.packagesNamedIn([
+            ...Object.values(resolved),
+            env.keyConverter,
+            env.valueConverter,
+            env.headerConverter,
+            ...Object.entries(env.workerProps)
+              .filter(([k]) => k.includes('converter'))
+              .map(([, v]) => v),
+          ]),
+        },
       },
       logger: spec.logger,
       paused: spec.targetState !== 'STARTED',

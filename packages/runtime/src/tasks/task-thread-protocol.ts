@@ -13,8 +13,8 @@ export interface TaskThreadData {
   keyConverter: string;
   valueConverter: string;
   headerConverter: string;
-  /** How the worker found its plugins; the thread finds the same ones. */
-  plugins: { pluginPath: string[]; includeWorkspace: boolean };
+  /** How the worker found its plugins, and which packages of them the task's config names: the thread loads those. */
+  plugins: { pluginPath: string[]; includeWorkspace: boolean; packages: string[] };
   /** Whether the connector is paused as the task starts. */
   paused: boolean;
   /** pino's numeric level of the task's logger, kept current by the worker. */
