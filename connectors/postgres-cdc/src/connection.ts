@@ -79,6 +79,19 @@ export async function connectSql(o: PgConnectOptions, onError?: (err: Error) => 
 }
 
 /**
+ * Runs database.initial.statements on a new connection. A failing statement closes the client before
+ * the error goes on: nobody else holds it, so it would stay open on the server until the worker exits.
+ */
+export async function runInitialStatements(client: pg.Client, statements: readonly string[]): Promise<void> {
+  try {
+    for (const s of statements) await client.query(s);
+  } catch (err) {
+    await client.end().catch(() => undefined);
+    throw err;
+  }
+}
+
+/**
  * The regular SQL connection (catalog queries, slot checks, heartbeat action queries, incremental
  * snapshot chunks), opened again on the next use after it was lost.
  */
@@ -102,7 +115,7 @@ export class PostgresConnection {
   /** Connects and runs database.initial.statements; the client is kept only once they all ran. */
   async open(): Promise<pg.Client> {
     const client = await connectSql(this.#options, this.#onError);
-    for (const s of this.#initialStatements) await client.query(s);
+    await runInitialStatements(client, this.#initialStatements);
     this.#client = client;
     return client;
   }
