@@ -405,7 +405,7 @@ export class StreamingProcessor {
         const tx = this.#txBlock(id);
         const keyRow = (after ?? before)!;
         const key = model.key(keyRow);
-        const oldKey = before && after ? model.key(before) : null;
+
         const value = envelopeStruct(
           model.envelopeSchema,
           op,
@@ -414,8 +414,10 @@ export class StreamingProcessor {
           source,
           tx,
         );
-        const keyChanged = op === 'u' && oldKey !== null && key !== null && !structEquals(oldKey, key);
-        if (keyChanged) {
+        // Most updates keep their key: only a changed one needs the old key's struct.
+        const oldKey =
+          op === 'u' && before && after && key !== null && model.keyChanged(before, after) ? model.key(before) : null;
+        if (oldKey) {
           // Debezium turns a primary key change into a delete (+ tombstone) of the old key and a create of the new one.
           await this.#emitDelete(model, oldKey, before!, source, offset, tx);
           // The create is an event of its own in the transaction's order.
@@ -482,16 +484,6 @@ export class StreamingProcessor {
   #tombstone(model: TableModel, key: ReturnType<TableModel['key']>, offset: SourceOffset): SourceRecord {
     return this.#record(model, key, null, offset);
   }
-}
-
-function structEquals(
-  a: NonNullable<ReturnType<TableModel['key']>>,
-  b: NonNullable<ReturnType<TableModel['key']>>,
-): boolean {
-  return (
-    JSON.stringify(a, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)) ===
-    JSON.stringify(b, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))
-  );
 }
 
 const DDL_RE = /^(?:\/\*.*?\*\/\s*)*(CREATE|ALTER|DROP|RENAME|TRUNCATE)\b/is;

@@ -61,6 +61,23 @@ describe('logical types', () => {
     }
   });
 
+  it('gives the same bytes for integers within ±2^53 (read as doubles) as Java, at every length boundary', () => {
+    // Java's BigInteger.toByteArray, written out: minimal two's complement, big-endian.
+    const java = (v: bigint): number[] => {
+      const len = v >= 0n ? v.toString(2).length + 1 : (-v - 1n).toString(2).length + 1;
+      const bytes = Math.ceil(len / 8);
+      const u = BigInt.asUintN(bytes * 8, v);
+      return Array.from({ length: bytes }, (_, i) => Number((u >> BigInt(8 * (bytes - 1 - i))) & 0xffn));
+    };
+    const wrong: string[] = [];
+    for (let k = 0n; k <= 64n; k++)
+      for (const d of [-1n, 0n, 1n])
+        for (const v of [2n ** k + d, -(2n ** k) + d, 2n ** 53n - 1n, -(2n ** 53n) + 1n, 12_345n, -99_999n]) {
+          if (JSON.stringify([...bigintToBytes(v)]) !== JSON.stringify(java(v))) wrong.push(String(v));
+        }
+    expect(wrong).toEqual([]);
+  });
+
   it('round-trips decimals through bytes and text', () => {
     const schema = Decimal.schema(2);
     const d = BigDecimal.parse('-12.34');

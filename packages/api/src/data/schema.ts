@@ -281,11 +281,11 @@ function isIntegral(v: unknown, min: number, max: number): boolean {
  * the path and the mismatch. A null value is accepted for optional schemas and schemas with defaults.
  */
 export function validateValue(schema: Schema, value: unknown, path = ''): void {
-  const where = path ? ` for field: "${path}"` : '';
+  // Called for every field of every record: the messages are built only when they are thrown.
   if (value === null || value === undefined) {
     if (schema.optional || (schema.defaultValue !== null && schema.defaultValue !== undefined)) return;
     throw new DataException(
-      `Invalid value: null used for required field${where ? `: "${path}"` : ''}, schema type: ${schema.type.toUpperCase()}`,
+      `Invalid value: null used for required field${path ? `: "${path}"` : ''}, schema type: ${schema.type.toUpperCase()}`,
     );
   }
   if (schema.name) {
@@ -295,11 +295,7 @@ export function validateValue(schema: Schema, value: unknown, path = ''): void {
       return;
     }
   }
-  const bad = (): never => {
-    throw new DataException(
-      `Invalid Java object for schema with type ${schema.type.toUpperCase()}: ${describe(value)}${where}`,
-    );
-  };
+  const bad = (): never => invalidValue(schema, value, path);
   switch (schema.type) {
     case 'int8':
       if (!isIntegral(value, -128, 127)) bad();
@@ -312,7 +308,7 @@ export function validateValue(schema: Schema, value: unknown, path = ''): void {
       return;
     case 'int64':
       if (typeof value === 'bigint') {
-        if (value < -(2n ** 63n) || value >= 2n ** 63n) bad();
+        if (value < MIN_INT64 || value > MAX_INT64) bad();
         return;
       }
       if (!(typeof value === 'number' && Number.isInteger(value))) bad();
@@ -348,12 +344,21 @@ export function validateValue(schema: Schema, value: unknown, path = ''): void {
       const s = value as { schema?: unknown; validate?: () => void };
       if (typeof s !== 'object' || typeof s.validate !== 'function' || !s.schema) bad();
       if (!schemaEquals(s.schema as Schema, schema)) {
-        throw new DataException(`Struct schemas do not match${where}`);
+        throw new DataException(`Struct schemas do not match${path ? ` for field: "${path}"` : ''}`);
       }
       s.validate!();
       return;
     }
   }
+}
+
+const MIN_INT64 = -(2n ** 63n);
+const MAX_INT64 = 2n ** 63n - 1n;
+
+function invalidValue(schema: Schema, value: unknown, path: string): never {
+  throw new DataException(
+    `Invalid Java object for schema with type ${schema.type.toUpperCase()}: ${describe(value)}${path ? ` for field: "${path}"` : ''}`,
+  );
 }
 
 function describe(value: unknown): string {

@@ -77,9 +77,21 @@ export class Struct {
     return this;
   }
 
-  /** Checks that every required field without a default has a value. */
+  /**
+   * Checks every field against its schema: that each required field without a default has a value, and
+   * that each value still fits. A string, number, bigint, boolean or bytes value was checked by put() and
+   * cannot have changed since, so only nulls and values that can change after put (arrays, maps, structs,
+   * dates, decimals) are checked again: a struct put into an envelope is not read twice for nothing.
+   */
   validate(): void {
-    for (const f of this.schema.fields) validateValue(f.schema, this.#values[f.index], f.name);
+    const fields = this.schema.fields;
+    for (let i = 0; i < fields.length; i++) {
+      const v = this.#values[i];
+      const t = typeof v;
+      if (t === 'string' || t === 'number' || t === 'bigint' || t === 'boolean' || v instanceof Uint8Array) continue;
+      const f = fields[i]!;
+      validateValue(f.schema, v, f.name);
+    }
   }
 
   equals(other: unknown): boolean {
