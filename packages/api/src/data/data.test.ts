@@ -31,6 +31,21 @@ describe('SchemaBuilder and Struct', () => {
     expect(() => s.validate()).toThrow(/null used for required field/);
   });
 
+  it('validate() still finds what changed after put: an array grown with a bad element, a nested required field', () => {
+    const tags = ['a'];
+    const s = new Struct(person).put('name', 'Ada').put('tags', tags);
+    s.validate();
+    (tags as unknown[]).push(7);
+    expect(() => s.validate()).toThrow(
+      /Invalid Java object for schema with type STRING: number 7 for field: "tags\[1\]"/,
+    );
+    const strict = SchemaBuilder.struct().name('Strict').field('id', Schema.INT64_SCHEMA).build();
+    const outer = SchemaBuilder.struct().field('inner', strict).build();
+    expect(() => new Struct(outer).put('inner', new Struct(strict))).toThrow(/null used for required field: "id"/);
+    expect(() => validateValue(Schema.INT64_SCHEMA, 2n ** 63n - 1n)).not.toThrow();
+    expect(() => validateValue(Schema.INT64_SCHEMA, -(2n ** 63n) - 1n)).toThrow(DataException);
+  });
+
   it('checks integer ranges', () => {
     expect(() => validateValue(Schema.INT8_SCHEMA, 128)).toThrow(DataException);
     expect(() => validateValue(Schema.INT8_SCHEMA, -128)).not.toThrow();

@@ -70,6 +70,8 @@ export class BigDecimal {
 
 /** Two's-complement big-endian bytes of a bigint, minimal length (Java BigInteger.toByteArray). */
 export function bigintToBytes(v: bigint): Uint8Array {
+  // Most unscaled decimals (money, quantities) fit a double exactly: their bytes need no bigint arithmetic.
+  if (v >= -MAX_EXACT && v <= MAX_EXACT) return exactIntegerToBytes(Number(v));
   const out: number[] = [];
   let x = v;
   for (;;) {
@@ -79,6 +81,21 @@ export function bigintToBytes(v: bigint): Uint8Array {
     if ((x === 0n && (byte & 0x80) === 0) || (x === -1n && (byte & 0x80) !== 0)) break;
   }
   return Uint8Array.from(out);
+}
+
+const MAX_EXACT = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** bigintToBytes of an integer within ±2^53, in double arithmetic (floor division keeps the two's complement). */
+function exactIntegerToBytes(n: number): Uint8Array {
+  let len = 1;
+  while (n >= 2 ** (8 * len - 1) || n < -(2 ** (8 * len - 1))) len++;
+  const out = new Uint8Array(len);
+  let x = n;
+  for (let i = len - 1; i >= 0; i--) {
+    out[i] = x - Math.floor(x / 256) * 256;
+    x = Math.floor(x / 256);
+  }
+  return out;
 }
 
 /** Inverse of bigintToBytes. */
