@@ -38,7 +38,13 @@ const REPEATS = Number(process.env.BENCH_KC_REPEATS ?? 3);
 // A second built checkout (BENCH_TRIBUTARY_BASELINE=/path) runs as "baseline" in the same interleaved
 // rounds, so a change is measured before/after under the same load; BENCH_KC_SYSTEMS picks who runs
 // (kafka-connect, baseline, tributary, threads: tributary with task.isolation=thread).
-const BASELINE = process.env.BENCH_TRIBUTARY_BASELINE ?? null;
+// BENCH_BASELINE_NODE_OPTIONS sets the baseline's Node options (BENCH_TRIBUTARY_NODE_OPTIONS by default), so a
+// V8 flag can be measured the same way with this checkout as its own baseline (BENCH_TRIBUTARY_BASELINE=.).
+const BASELINE = process.env.BENCH_TRIBUTARY_BASELINE ? path.resolve(process.env.BENCH_TRIBUTARY_BASELINE) : null;
+const nodeOptions = (system) =>
+  (system === 'baseline' ? process.env.BENCH_BASELINE_NODE_OPTIONS : undefined) ??
+  process.env.BENCH_TRIBUTARY_NODE_OPTIONS ??
+  '';
 const SYSTEMS = (
   process.env.BENCH_KC_SYSTEMS ?? (BASELINE ? 'kafka-connect,baseline,tributary' : 'kafka-connect,tributary')
 )
@@ -100,7 +106,7 @@ async function fillTopic(bootstrap, topic, partitions) {
 }
 
 /** A Tributary standalone worker process, like `tributary standalone worker.properties connector.properties`. */
-async function startTributary(dir, worker, connector, checkout = repo) {
+async function startTributary(dir, worker, connector, checkout = repo, options = nodeOptions('tributary')) {
   const w = path.join(dir, 'worker.properties');
   const c = path.join(dir, `${connector.name}.properties`);
   writeFileSync(w, props(worker));
@@ -108,7 +114,7 @@ async function startTributary(dir, worker, connector, checkout = repo) {
   const child = spawn(process.execPath, [path.join(checkout, 'packages/cli/dist/bin.js'), 'standalone', w, c], {
     stdio: ['ignore', 'ignore', 'ignore'],
     // BENCH_TRIBUTARY_NODE_OPTIONS reaches the worker alone (e.g. --cpu-prof), not the bench or Kafka Connect.
-    env: { ...process.env, TRIBUTARY_LOG_LEVEL: 'warn', NODE_OPTIONS: process.env.BENCH_TRIBUTARY_NODE_OPTIONS ?? '' },
+    env: { ...process.env, TRIBUTARY_LOG_LEVEL: 'warn', NODE_OPTIONS: options },
   });
   let exited = null;
   child.on('exit', (code) => {
@@ -121,7 +127,7 @@ async function startTributary(dir, worker, connector, checkout = repo) {
       if (exited !== null) return;
       child.kill('SIGTERM');
       // A profiled worker writes its profile as it exits: give it the time to get there.
-      const waits = process.env.BENCH_TRIBUTARY_NODE_OPTIONS ? 600 : 100;
+      const waits = options.includes('--cpu-prof') ? 600 : 100;
       for (let i = 0; i < waits && exited === null; i++) await sleep(100);
       if (exited === null) child.kill('SIGKILL');
     },
@@ -146,6 +152,7 @@ async function startWorker(system, dir, bootstrap, connector, converters = STRIN
       },
       connector,
       system === 'baseline' ? BASELINE : repo,
+      nodeOptions(system),
     );
   return startKafkaConnect({
     libs,
