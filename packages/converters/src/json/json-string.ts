@@ -9,5 +9,7 @@ const LOWER_HEX = /(?<=(?:^|[^\\])(?:\\\\)*)\\u00([0-9a-f]{2})/g;
 
 export function jsonString(s: string): string {
   const q = JSON.stringify(s);
+  // Nothing was escaped (the common case): no \u00xx to spell in upper case, and no scan for one.
+  if (q.length === s.length + 2) return q;
   return HEX_ESCAPED.test(s) ? q.replace(LOWER_HEX, (_m, h: string) => `\\u00${h.toUpperCase()}`) : q;
 }
