@@ -405,7 +405,6 @@ export class StreamingProcessor {
         const tx = this.#txBlock(id);
         const keyRow = (after ?? before)!;
         const key = model.key(keyRow);
-
         const value = envelopeStruct(
           model.envelopeSchema,
           op,
