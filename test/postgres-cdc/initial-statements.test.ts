@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { eventually } from '../helpers.js';
 import { connectorProps, type TestDb, TaskHarness, testDatabase } from './harness.js';
 
 const cleanup: Array<() => Promise<void>> = [];
@@ -13,16 +14,6 @@ async function sessions(db: TestDb): Promise<string[]> {
     [db.name],
   );
   return res.rows.map((r) => String(r.application_name));
-}
-
-async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const v = await read();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describe('database.initial.statements', () => {
@@ -63,10 +54,10 @@ describe('database.initial.statements', () => {
     }
     expect(error?.message).toMatch(/tributary_no_such_function/);
     // Before the fix the connection stayed open on the server (idle) until the worker exited.
-    await until(
-      () => sessions(db),
-      (s) => s.length === 0,
-      'no session of the connector left',
-    );
+    await eventually(async () => (await sessions(db)).length === 0, {
+      timeoutMs: 15_000,
+      intervalMs: 100,
+      what: 'no session of the connector left',
+    });
   });
 });
