@@ -13,6 +13,19 @@ import { fileURLToPath } from 'node:url';
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = path.resolve(process.argv[2] ?? path.join(repo, '.tributary', 'pack'));
 
+/** The entries of pnpm-workspace.yaml's patchedDependencies: `"name@version": patches/file.patch`. */
+function patchedDependencies() {
+  const yaml = readFileSync(path.join(repo, 'pnpm-workspace.yaml'), 'utf8');
+  const block = /^patchedDependencies:\n((?:[ \t]+.*\n?)*)/m.exec(yaml)?.[1] ?? '';
+  return [...block.matchAll(/^\s+["']?(@?[^@"'\s]+)@([^"'\s:]+)["']?:\s*(\S+)\s*$/gm)].map(
+    ([, name, version, file]) => ({
+      name,
+      version,
+      file,
+    }),
+  );
+}
+
 /** name → { dir, manifest } for every workspace package. */
 function workspacePackages() {
   const out = new Map();
@@ -92,6 +105,17 @@ execFileSync('npm', ['install', '--omit=dev', '--ignore-scripts', '--no-audit', 
   cwd: stage,
   stdio: ['ignore', 'ignore', 'inherit'],
 });
+// The workspace's patches of third-party packages (pnpm-workspace.yaml, patchedDependencies) go into the
+// bundle too: npm installed the packages as published, and the runtime depends on what the patches change.
+for (const { name, version, file } of patchedDependencies()) {
+  const dir = path.join(stage, 'node_modules', name);
+  const installed = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')).version;
+  if (installed !== version)
+    throw new Error(`pack-cli: ${file} patches ${name} ${version}, npm installed ${installed}`);
+  execFileSync('patch', ['-p1', '--forward', '--silent', '-d', dir, '-i', path.join(repo, file)], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
 for (const name of bundled)
   cpSync(path.join(unpacked, name), path.join(stage, 'node_modules', name), { recursive: true });
 manifest.dependencies = sorted({ ...dependencies, ...workspaceMeta });

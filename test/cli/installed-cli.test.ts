@@ -46,6 +46,14 @@ describe('the installed tributary command', () => {
     expect(stdout.trim()).toBe(process.version);
   });
 
+  it('carries the workspace’s patch of the Kafka client (npm installed the published package)', () => {
+    const records = path.join(
+      prefix,
+      'lib/node_modules/@tributary/cli/node_modules/@platformatic/kafka/dist/protocol/records.js',
+    );
+    expect(readFileSync(records, 'utf8')).toContain('function encodeRecordsContiguous(');
+  });
+
   it('runs Kafka’s own connect-standalone.properties and connect-file-source.properties from another directory', async () => {
     const cwd = path.join(root, 'work');
     const topic = unique('installed-cli');
