@@ -143,10 +143,15 @@ export async function createTopic(
 }
 
 /**
- * The first `n` records of a topic, read with kafkajs from the beginning (the independent client).
+ * The first `n` records of a topic with the partition each came from, read with kafkajs from the beginning
+ * (the independent client).
  * Waits for the topic to exist without creating it, so a test never creates what the runtime must.
  */
-export async function readTopic(topic: string, n: number, timeoutMs = 30_000): Promise<KafkaMessage[]> {
+export async function readTopic(
+  topic: string,
+  n: number,
+  timeoutMs = 30_000,
+): Promise<Array<KafkaMessage & { partition: number }>> {
   const kafka = new Kafka({ clientId: 'test-read', brokers: kafkaBootstrap(), logLevel: 0 });
   const admin = kafka.admin();
   await admin.connect();
@@ -155,13 +160,13 @@ export async function readTopic(topic: string, n: number, timeoutMs = 30_000): P
   const consumer = kafka.consumer({ groupId: unique('test-read'), allowAutoTopicCreation: false });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
-  const out: KafkaMessage[] = [];
+  const out: Array<KafkaMessage & { partition: number }> = [];
   try {
     await new Promise<void>((resolve, reject) => {
       const t = setTimeout(() => reject(new Error(`${out.length}/${n} records in ${topic}`)), timeoutMs);
       void consumer.run({
-        eachMessage: async ({ message }) => {
-          out.push(message);
+        eachMessage: async ({ partition, message }) => {
+          out.push({ ...message, partition });
           if (out.length >= n) {
             clearTimeout(t);
             resolve();

@@ -5,13 +5,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Kafka } from 'kafkajs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import {
   createTopic,
   eventually,
   fileLines,
-  kafkaBootstrap,
+  readTopic,
   startTestWorker,
   stopTestWorkers,
   testWorkerProps,
@@ -23,33 +22,6 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'tributary-commit-record-'));
 
 afterEach(stopTestWorkers);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** `value → "partition offset"` of the first n records of a topic, read with kafkajs. */
-async function placements(topic: string, n: number): Promise<Map<string, string>> {
-  const consumer = new Kafka({ clientId: 'test-placements', brokers: kafkaBootstrap(), logLevel: 0 }).consumer({
-    groupId: unique('test-placements'),
-  });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  const out = new Map<string, string>();
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`${out.size}/${n} records in ${topic}`)), 30_000);
-      void consumer.run({
-        eachMessage: async ({ partition, message }) => {
-          out.set(message.key!.toString(), `${partition} ${message.offset}`);
-          if (out.size >= n) {
-            clearTimeout(t);
-            resolve();
-          }
-        },
-      });
-    });
-  } finally {
-    await consumer.disconnect();
-  }
-  return out;
-}
 
 describe('SourceTask.commitRecord', () => {
   it('gets each record’s own partition and offset when one request spans several partitions', async () => {
@@ -80,7 +52,7 @@ describe('SourceTask.commitRecord', () => {
         .map((l) => l.split(' '))
         .map(([seq, t, offset, partition]) => [`k${seq}`, { topic: t, at: `${partition} ${offset}` }]),
     );
-    const found = await placements(topic, 2000);
+    const found = new Map((await readTopic(topic, 2000)).map((m) => [m.key!.toString(), `${m.partition} ${m.offset}`]));
     expect(heard.size).toBe(2000);
     expect(new Set([...found.values()].map((at) => at.split(' ')[0]))).toEqual(new Set(['0', '1', '2']));
     const wrong = [...found].filter(([key, at]) => heard.get(key)?.at !== at || heard.get(key)?.topic !== topic);
