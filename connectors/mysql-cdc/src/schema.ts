@@ -8,6 +8,7 @@ import {
   type Schema,
   SchemaBuilder,
   Struct,
+  valuesEqual,
 } from '@tributary/api';
 import {
   adjustSchemaName,
@@ -469,16 +470,15 @@ export class TableModel {
   }
 
   /**
-   * Whether two rows differ in a key column. Raw values equal by identity or by bytes have the same key;
-   * any other difference is decided on the converted values, so two spellings of one value (a DATETIME
-   * as text and as a Date) are still one key.
+   * Whether two rows differ in a key column. Identical raw values are the same key; any other difference
+   * is decided on the converted values, so two spellings of one value (a DATETIME as text and as a Date)
+   * are still one key.
    */
   keyChanged(before: Readonly<Record<string, RawValue>>, after: Readonly<Record<string, RawValue>>): boolean {
     for (const c of this.#keyConverters) {
       const a = before[c.name];
       const b = after[c.name];
-      if (a === b || (a instanceof Uint8Array && b instanceof Uint8Array && Buffer.compare(a, b) === 0)) continue;
-      if (!sameConverted(c.convert(a), c.convert(b))) return true;
+      if (a !== b && !valuesEqual(c.convert(a), c.convert(b))) return true;
     }
     return false;
   }
@@ -490,13 +490,4 @@ export class TableModel {
     for (const c of this.#keyConverters) s.put(c.name, c.convert(row[c.name]));
     return s;
   }
-}
-
-/** Equality of two converted column values (numbers, bigints, strings, bytes, dates, structs of those). */
-function sameConverted(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (a instanceof Uint8Array && b instanceof Uint8Array) return Buffer.compare(a, b) === 0;
-  if (a instanceof Date && b instanceof Date) return a.getTime() === b.getTime();
-  const text = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? `${x}n` : x));
-  return typeof a === 'object' && typeof b === 'object' && a !== null && b !== null && text(a) === text(b);
 }
