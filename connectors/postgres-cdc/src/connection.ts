@@ -79,10 +79,11 @@ export async function connectSql(o: PgConnectOptions, onError?: (err: Error) => 
 }
 
 /**
- * Runs database.initial.statements on a new connection. A failing statement closes the client before
- * the error goes on: nobody else holds it, so it would stay open on the server until the worker exits.
+ * Runs the set-up statements of a new connection (database.initial.statements, a snapshot's transaction).
+ * A failing statement closes the client before the error goes on: nobody else holds it yet, so it would
+ * stay open on the server until the worker exits.
  */
-export async function runInitialStatements(client: pg.Client, statements: readonly string[]): Promise<void> {
+export async function setUpConnection(client: pg.Client, statements: readonly string[]): Promise<void> {
   try {
     for (const s of statements) await client.query(s);
   } catch (err) {
@@ -115,7 +116,7 @@ export class PostgresConnection {
   /** Connects and runs database.initial.statements; the client is kept only once they all ran. */
   async open(): Promise<pg.Client> {
     const client = await connectSql(this.#options, this.#onError);
-    await runInitialStatements(client, this.#initialStatements);
+    await setUpConnection(client, this.#initialStatements);
     this.#client = client;
     return client;
   }

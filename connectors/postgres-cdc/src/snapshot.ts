@@ -4,7 +4,7 @@ import { type Logger, type SourceOffset, SourceRecord, type SourcePartition, typ
 import type pg from 'pg';
 import copyStreams from 'pg-copy-streams';
 import type { PostgresConfig } from './config.js';
-import { connectSql, type PgConnectOptions, quoteIdent, quoteLiteral, runInitialStatements } from './connection.js';
+import { connectSql, type PgConnectOptions, quoteIdent, quoteLiteral, setUpConnection } from './connection.js';
 import { CopyTextParser } from './copy-text.js';
 import { envelopeStruct, type EventContext, type SnapshotMarker, sourceStruct, withContextHeaders } from './events.js';
 import { type Filters, type TableId, tableIdString } from './filters.js';
@@ -159,14 +159,11 @@ async function snapshotConnection(d: SnapshotDeps, snapshotName: string): Promis
   const client = await connectSql(d.connect, (err) =>
     d.logger.debug({ err: err.message }, 'snapshot connection error'),
   );
-  await runInitialStatements(client, d.initialStatements);
-  try {
-    await client.query('BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    await client.query(`SET TRANSACTION SNAPSHOT ${quoteLiteral(snapshotName)}`);
-  } catch (err) {
-    await client.end().catch(() => undefined);
-    throw err;
-  }
+  await setUpConnection(client, [
+    ...d.initialStatements,
+    'BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY',
+    `SET TRANSACTION SNAPSHOT ${quoteLiteral(snapshotName)}`,
+  ]);
   return client;
 }
 
