@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { BigDecimal, ConnectDate, ConnectTime, ConnectTimestamp } from './logical.js';
 import { Schema, SchemaBuilder } from './schema.js';
 import { Struct } from './struct.js';
-import { javaBigDecimalToString, javaDoubleToString, javaFloatToString, Values } from './values.js';
+import {
+  base64ToBytes,
+  bytesToBase64,
+  javaBigDecimalToString,
+  javaDoubleToString,
+  javaFloatToString,
+  Values,
+} from './values.js';
 
 describe('Java number formatting', () => {
   it('lays doubles out as Double.toString', () => {
@@ -29,6 +36,23 @@ describe('Java number formatting', () => {
     expect(javaBigDecimalToString(new BigDecimal(15600n, 4))).toBe('1.5600');
     expect(javaBigDecimalToString(new BigDecimal(1n, 7))).toBe('1E-7');
     expect(javaBigDecimalToString(new BigDecimal(-123n, 9))).toBe('-1.23E-7');
+  });
+});
+
+describe('bytesToBase64', () => {
+  it('writes what Buffer writes for every length around the table and Buffer paths, and views into larger buffers', () => {
+    const backing = new Uint8Array(200);
+    for (let i = 0; i < backing.length; i++) backing[i] = (i * 151 + 7) & 255;
+    for (let length = 0; length <= 100; length++)
+      for (const offset of [0, 1, 5]) {
+        const view = backing.subarray(offset, offset + length);
+        const expected = Buffer.from(view).toString('base64');
+        expect(bytesToBase64(view)).toBe(expected);
+        expect(Buffer.from(base64ToBytes(bytesToBase64(view))).equals(Buffer.from(view))).toBe(true);
+      }
+    expect(bytesToBase64(new Uint8Array([0xff, 0xfe, 0xfd]))).toBe('//79');
+    expect(bytesToBase64(new Uint8Array([0]))).toBe('AA==');
+    expect(bytesToBase64(new Uint8Array([0xfb, 0xff]))).toBe('+/8=');
   });
 });
 
