@@ -43,6 +43,8 @@ const SETUP = [
      nn INT NULL)`,
   'CREATE TABLE cmp.accounts (id INT PRIMARY KEY, owner VARCHAR(32) NOT NULL, balance DECIMAL(12,2) NOT NULL)',
   'CREATE TABLE cmp.nokey (a INT, b VARCHAR(8))',
+  // MariaDB's latin1 is Windows-1252: 0x80-0x9F are letters and signs (€ is 0x80), not C1 controls.
+  'CREATE TABLE cmp.l1 (id INT PRIMARY KEY, v VARCHAR(16) CHARACTER SET latin1, t TEXT CHARACTER SET latin1)',
   // Not captured (table.exclude.list, database.include.list), but in the history unless it is told otherwise.
   'CREATE TABLE cmp.ignored (id INT PRIMARY KEY, v VARCHAR(8))',
   'CREATE DATABASE other',
@@ -56,6 +58,7 @@ const SNAPSHOT = [
   `INSERT INTO cmp.types VALUES (${ROW(1)})`,
   "INSERT INTO cmp.accounts VALUES (1, 'ann', 100.00), (2, 'bob', 50.50)",
   "INSERT INTO cmp.nokey VALUES (1, 'one')",
+  "INSERT INTO cmp.l1 VALUES (1, 'plain é', '€ ‚ „ … ‰ Š œ Ÿ ÿ')",
   "INSERT INTO cmp.ignored VALUES (1, 'x')",
   "INSERT INTO other.t VALUES (1, 'x')",
 ];
@@ -63,6 +66,7 @@ const STREAM = [
   `INSERT INTO cmp.types VALUES (${ROW(2)})`,
   "UPDATE cmp.types SET vc = 'changed', nn = 5 WHERE id = 2",
   'DELETE FROM cmp.types WHERE id = 1',
+  "INSERT INTO cmp.l1 VALUES (2, 'plain é', '€ ‚ „ … ‰ Š œ Ÿ ÿ'), (3, '', 'ASCII only')",
   // A transaction over two tables.
   "START TRANSACTION; UPDATE cmp.accounts SET balance = balance - 10 WHERE id = 1; UPDATE cmp.accounts SET balance = balance + 10 WHERE id = 2; INSERT INTO cmp.accounts VALUES (3, 'cy', 0); COMMIT",
   // A primary key change.

@@ -46,12 +46,12 @@ describe('the installed tributary command', () => {
     expect(stdout.trim()).toBe(process.version);
   });
 
-  it('carries the workspace’s patch of the Kafka client (npm installed the published package)', () => {
-    const records = path.join(
-      prefix,
-      'lib/node_modules/@tributary/cli/node_modules/@platformatic/kafka/dist/protocol/records.js',
-    );
-    expect(readFileSync(records, 'utf8')).toContain('function encodeRecordsContiguous(');
+  it('carries the workspace’s patches of the Kafka client and the binlog reader (npm installed the published packages)', () => {
+    const installed = (file: string) =>
+      readFileSync(path.join(prefix, 'lib/node_modules/@tributary/cli/node_modules', file), 'utf8');
+    expect(installed('@platformatic/kafka/dist/protocol/records.js')).toContain('function encodeRecordsContiguous(');
+    expect(installed('@platformatic/kafka/dist/network/connection.js')).toContain('function writeChunks(');
+    expect(installed('@vlasky/zongji/lib/common.js')).toContain('const C1_RANGE =');
   });
 
   it('runs Kafka’s own connect-standalone.properties and connect-file-source.properties from another directory', async () => {
