@@ -15,6 +15,8 @@
 // Peak RSS (VmHWM) and CPU seconds are the worker process's own (for CDC streaming: CPU of that phase alone).
 // BENCH_KC_PIPELINES=sink,source,postgres,mariadb picks some; BENCH_KC_RECORDS, BENCH_KC_CDC_ROWS,
 // BENCH_KC_MARIADB_ROWS (300000), BENCH_KC_MARIADB_UPDATES (200000) and BENCH_KC_REPEATS set the volumes.
+// BENCH_TRIBUTARY_WORKER_PROPS and BENCH_TRIBUTARY_CONNECTOR_PROPS (`key=value,…`) add properties to this
+// checkout's workers and connectors only: with BENCH_TRIBUTARY_BASELINE=. a setting is measured beside the default.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -105,6 +107,23 @@ async function fillTopic(bootstrap, topic, partitions) {
   await producer.close();
 }
 
+/** `key=value,key=value` as properties. */
+function propsFromEnv(name) {
+  return Object.fromEntries(
+    (process.env[name] ?? '')
+      .split(',')
+      .filter((kv) => kv.includes('='))
+      .map((kv) => [kv.slice(0, kv.indexOf('=')).trim(), kv.slice(kv.indexOf('=') + 1).trim()]),
+  );
+}
+/**
+ * BENCH_TRIBUTARY_WORKER_PROPS and BENCH_TRIBUTARY_CONNECTOR_PROPS (`key=value,key=value`): worker and
+ * connector properties for this checkout's workers and not the baseline's, so a setting is measured side
+ * by side (with BENCH_TRIBUTARY_BASELINE=.).
+ */
+const EXTRA_WORKER_PROPS = propsFromEnv('BENCH_TRIBUTARY_WORKER_PROPS');
+const EXTRA_CONNECTOR_PROPS = propsFromEnv('BENCH_TRIBUTARY_CONNECTOR_PROPS');
+
 /** A Tributary standalone worker process, like `tributary standalone worker.properties connector.properties`. */
 async function startTributary(dir, worker, connector, checkout = repo, options = nodeOptions('tributary')) {
   const w = path.join(dir, 'worker.properties');
@@ -149,8 +168,9 @@ async function startWorker(system, dir, bootstrap, connector, converters = STRIN
         listeners: `http://127.0.0.1:${await freePort()}`,
         // "threads" is this checkout with each source task's connector side in a thread of its own.
         ...(system === 'threads' ? { 'task.isolation': 'thread' } : {}),
+        ...(system === 'baseline' ? {} : EXTRA_WORKER_PROPS),
       },
-      connector,
+      system === 'baseline' ? connector : { ...connector, ...EXTRA_CONNECTOR_PROPS },
       system === 'baseline' ? BASELINE : repo,
       nodeOptions(system),
     );
