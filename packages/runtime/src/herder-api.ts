@@ -150,7 +150,7 @@ export interface TopicRecord {
   timestamp: number;
   key: Buffer | null;
   value: Buffer | null;
-  headers: Array<[string, Buffer | null]>;
+  headers: ReadonlyArray<readonly [string, Buffer | null]>;
 }
 
 export interface TopicRecords {

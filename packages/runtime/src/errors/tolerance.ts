@@ -25,7 +25,7 @@ export interface ProcessingContext {
     timestamp: number;
     key: Buffer | null;
     value: Buffer | null;
-    headers: Array<[string, Buffer | null]>;
+    headers: ReadonlyArray<readonly [string, Buffer | null]>;
   };
   /** Source side: a printable view of the record. */
   sourceRecord?: { topic: string; partition: number | null; key: unknown; value: unknown };
