@@ -71,7 +71,7 @@ export const MAX_REQUEST_BYTES = 768 * 1024;
 
 function messageBytes(m: OutMessage): number {
   let n = 70 + (m.key?.length ?? 0) + (m.value?.length ?? 0);
-  for (const [k, v] of m.headers) n += k.length + v.length + 8;
+  if (m.headers.size > 0) for (const [k, v] of m.headers) n += k.length + v.length + 8;
   return n;
 }
 

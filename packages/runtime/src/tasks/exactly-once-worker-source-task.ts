@@ -11,6 +11,7 @@ import {
   type PreparedBatch,
   type SourceTaskDeps,
 } from './abstract-worker-source-task.js';
+import { NO_HEADERS } from './source-conversion.js';
 
 export interface ExactlyOnceOptions {
   transactionalId: string;
@@ -84,7 +85,7 @@ export class ExactlyOnceWorkerSourceTask extends AbstractWorkerSourceTask {
         key: r.key,
         // Never a tombstone here: a transaction carries the offsets of records it sent.
         ...(r.value ? { value: r.value } : {}),
-        headers: new Map<Buffer, Buffer>(),
+        headers: NO_HEADERS,
       }));
       if (offsetRecords.length > 0) await tx.send({ messages: offsetRecords });
       await tx.commit();

@@ -79,14 +79,21 @@ export async function transformAndConvert(
     const keyBuf = toBuffer(key.value);
     const valueBuf = toBuffer(value.value);
     let bytes = (keyBuf?.length ?? 0) + (valueBuf?.length ?? 0);
-    for (const [k, v] of headers.value) bytes += k.length + v.length;
+    if (headers.value.size > 0) for (const [k, v] of headers.value) bytes += k.length + v.length;
     out.push({ record: rec, key: keyBuf, value: valueBuf, headers: headers.value, bytes });
   }
   return out;
 }
 
+/**
+ * The header map of every record without headers, shared instead of one per record: nothing adds to
+ * a record's map once it is made.
+ */
+export const NO_HEADERS: Map<Buffer, Buffer> = new Map();
+
 /** HEADER_CONVERTER: Connect headers as the producer's header map. */
 export function headerBytes(c: Converters, topic: string, headers: Headers): Map<Buffer, Buffer> {
+  if (headers.size === 0) return NO_HEADERS;
   const out = new Map<Buffer, Buffer>();
   for (const h of headers) {
     const bytes = c.header.fromConnectHeader(topic, h.key, h.schema, h.value);

@@ -12,7 +12,7 @@ import {
 import { type ErrorCounters, newErrorCounters } from '../errors/tolerance.js';
 import { Plugins } from '../plugins.js';
 import { errorText } from '../util/error-text.js';
-import { transformAndConvert } from './source-conversion.js';
+import { NO_HEADERS, transformAndConvert } from './source-conversion.js';
 import { recordStages } from './task-builders.js';
 import {
   encodeBatch,
@@ -265,7 +265,7 @@ async function run(): Promise<void> {
           timestamp: null,
           key: undefined,
           value: undefined,
-          headers: EMPTY,
+          headers: NO_HEADERS,
           sourcePartition: original.sourcePartition ?? null,
           sourceOffset: original.sourceOffset ?? null,
         });
@@ -292,7 +292,6 @@ async function run(): Promise<void> {
   post({ t: 'stopped' });
 }
 
-const EMPTY = new Map<Buffer, Buffer>();
 const NO_ERRORS: ErrorCounters = newErrorCounters();
 
 /**

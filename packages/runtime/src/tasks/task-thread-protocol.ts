@@ -1,6 +1,7 @@
 /** What a source task thread and its worker say to each other, and the byte layout of a converted batch (one transferable buffer per poll). */
 import type { SourceOffset, SourcePartition } from '@tributary/api';
 import type { ErrorCounters } from '../errors/tolerance.js';
+import { NO_HEADERS } from './source-conversion.js';
 
 /** What the worker hands a task thread as it starts it (structured-cloned, so plain data only). */
 export interface TaskThreadData {
@@ -242,7 +243,7 @@ export function decodeBatch(ab: ArrayBuffer, partitions: Map<string, SourceParti
     const value = slice();
     const nHeaders = buf.readInt32LE(at);
     at += 4;
-    const headers = new Map<Buffer, Buffer>();
+    const headers = nHeaders === 0 ? NO_HEADERS : new Map<Buffer, Buffer>();
     for (let h = 0; h < nHeaders; h++) headers.set(slice() ?? Buffer.alloc(0), slice() ?? Buffer.alloc(0));
     const sp = buf.readUInt16LE(at);
     at += 2;
