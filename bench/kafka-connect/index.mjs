@@ -90,6 +90,26 @@ function procStats(pid) {
   }
 }
 
+async function withAdmin(bootstrap, use) {
+  const admin = new Admin({ clientId: 'bench-kc-admin', bootstrapBrokers: bootstrap });
+  try {
+    return await use(admin);
+  } finally {
+    await admin.close();
+  }
+}
+
+/**
+ * Deletes the topics this run made (its inputs, the pipelines' outputs, CDC history and transaction
+ * topics): a full run writes gigabytes, and runs one after another filled the broker's disk.
+ */
+async function deleteBenchTopics(bootstrap, before) {
+  await withAdmin(bootstrap, async (admin) => {
+    const made = (await admin.listTopics()).filter((t) => !before.has(t) && /^bench(-kc-|kc)/.test(t));
+    if (made.length > 0) await admin.deleteTopics({ topics: made });
+  });
+}
+
 async function fillTopic(bootstrap, topic, partitions) {
   const admin = new Admin({ clientId: 'bench-kc-admin', bootstrapBrokers: bootstrap });
   await admin.createTopics({ topics: [topic], partitions, replicas: 1 });
@@ -453,6 +473,7 @@ export async function run(endpoints) {
   if (PIPELINES.has('mariadb'))
     debeziumMariaDbLibs = debeziumJars(path.join(repo, 'scripts/debezium/mariadb/pom.xml'), 'debezium-mariadb');
   const stamp = Date.now();
+  const topicsBefore = new Set(await withAdmin(bootstrap, (admin) => admin.listTopics()));
   const topics = { 1: `bench-kc-in1-${stamp}`, 4: `bench-kc-in4-${stamp}` };
   const input = path.join(os.tmpdir(), `bench-kc-input-${stamp}.txt`);
   let expectedBytes = 0;
@@ -499,6 +520,7 @@ export async function run(endpoints) {
   } finally {
     rmSync(input, { force: true });
     await mariadb?.destroy();
+    await deleteBenchTopics(bootstrap, topicsBefore);
   }
 
   const fmt = (n) => Math.round(n).toLocaleString();
