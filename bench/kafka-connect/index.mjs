@@ -111,9 +111,7 @@ async function deleteBenchTopics(bootstrap, before) {
 }
 
 async function fillTopic(bootstrap, topic, partitions) {
-  const admin = new Admin({ clientId: 'bench-kc-admin', bootstrapBrokers: bootstrap });
-  await admin.createTopics({ topics: [topic], partitions, replicas: 1 });
-  await admin.close();
+  await withAdmin(bootstrap, (admin) => admin.createTopics({ topics: [topic], partitions, replicas: 1 }));
   const producer = new Producer({ clientId: 'bench-kc-fill', bootstrapBrokers: bootstrap, acks: 1 });
   const inFlight = [];
   for (let i = 0; i < N; i += 2000) {
@@ -136,11 +134,7 @@ function propsFromEnv(name) {
       .map((kv) => [kv.slice(0, kv.indexOf('=')).trim(), kv.slice(kv.indexOf('=') + 1).trim()]),
   );
 }
-/**
- * BENCH_TRIBUTARY_WORKER_PROPS and BENCH_TRIBUTARY_CONNECTOR_PROPS (`key=value,key=value`): worker and
- * connector properties for this checkout's workers and not the baseline's, so a setting is measured side
- * by side (with BENCH_TRIBUTARY_BASELINE=.).
- */
+// Not for the baseline: see BENCH_TRIBUTARY_WORKER_PROPS at the top.
 const EXTRA_WORKER_PROPS = propsFromEnv('BENCH_TRIBUTARY_WORKER_PROPS');
 const EXTRA_CONNECTOR_PROPS = propsFromEnv('BENCH_TRIBUTARY_CONNECTOR_PROPS');
 
@@ -230,9 +224,7 @@ async function cdcPipeline(system, bootstrap, { topics, connector, libs, rows, u
   const [topic] = topics;
   const reader = new KafkaReader({ bootstrapServers: bootstrap, clientId: 'bench-kc-cdc-reader' });
   try {
-    const admin = new Admin({ clientId: 'bench-kc-admin', bootstrapBrokers: bootstrap });
-    await admin.createTopics({ topics, partitions: 1, replicas: 1 });
-    await admin.close();
+    await withAdmin(bootstrap, (admin) => admin.createTopics({ topics, partitions: 1, replicas: 1 }));
     const w = await startWorker(system, dir, bootstrap, connector, JSON_CONVERTERS, libs);
     const end = async () => [...(await reader.endOffsets([{ topic, partition: 0 }])).values()][0] ?? 0;
     const deadline = Date.now() + 900_000;
@@ -381,9 +373,7 @@ async function fileSource(system, bootstrap, input) {
   const dir = path.join(os.tmpdir(), `bench-kc-${system}-${Date.now()}`);
   mkdirSync(dir, { recursive: true });
   const topic = `bench-kc-src-${system}-${Date.now()}`;
-  const admin = new Admin({ clientId: 'bench-kc-admin', bootstrapBrokers: bootstrap });
-  await admin.createTopics({ topics: [topic], partitions: 1, replicas: 1 });
-  await admin.close();
+  await withAdmin(bootstrap, (admin) => admin.createTopics({ topics: [topic], partitions: 1, replicas: 1 }));
   const reader = new KafkaReader({ bootstrapServers: bootstrap, clientId: 'bench-kc-src-reader' });
   const end = async () => [...(await reader.endOffsets([{ topic, partition: 0 }])).values()][0] ?? 0;
   const w = await startWorker(system, dir, bootstrap, {
