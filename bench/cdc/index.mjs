@@ -185,6 +185,20 @@ async function worker(brokers, name) {
   return rt;
 }
 
+/** Deletes the connectors' output topics: a run writes ~3 KB per row into each, gigabytes at the default volumes. */
+async function deleteTopics(brokers, topics) {
+  const { Kafka, logLevel } = await import('kafkajs');
+  const admin = new Kafka({ clientId: 'cdc-bench', brokers, logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const made = topics.filter((t) => existing.has(t));
+    if (made.length > 0) await admin.deleteTopics({ topics: made });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 /** Counts records of a topic as they become readable; `onKey` gets each record's key JSON. */
 async function consumer(brokers, topic, onMessage) {
   const { Kafka, logLevel } = await import('kafkajs');
@@ -229,6 +243,7 @@ async function benchThroughWorker(pgUrl, brokers) {
       'max.batch.size': String(WORKER_BATCH),
     });
     const topic = `${props['topic.prefix']}.public.orders`;
+    const outputs = [topic];
     let received = 0;
     const sent = new Map(); // id → commit time (performance.now())
     const latencies = [];
@@ -268,7 +283,8 @@ async function benchThroughWorker(pgUrl, brokers) {
       });
       let bareReceived = 0;
       let bareDoneAt = 0;
-      const c2 = await consumer(brokers, `${bare['topic.prefix']}.public.orders`, (messages, now) => {
+      outputs.push(`${bare['topic.prefix']}.public.orders`);
+      const c2 = await consumer(brokers, outputs.at(-1), (messages, now) => {
         for (const m of messages) if (m.value && ++bareReceived === SNAPSHOT_ROWS) bareDoneAt = now;
       });
       const b0 = performance.now();
@@ -339,6 +355,7 @@ async function benchThroughWorker(pgUrl, brokers) {
     } finally {
       await c.disconnect().catch(() => undefined);
       await rt.stop();
+      await deleteTopics(brokers, outputs).catch(() => undefined);
     }
   });
 }
