@@ -280,9 +280,9 @@ export class SourceTaskThread extends SourceTask {
         this.#wakeWaiter();
         return;
       case 'log': {
-        const log = this.#logger[m.level];
-        if (m.msg === undefined) log(m.obj);
-        else log(m.obj, m.msg);
+        // Called on the logger: pino's level methods read their logger from `this`.
+        if (m.msg === undefined) this.#logger[m.level](m.obj);
+        else this.#logger[m.level](m.obj, m.msg);
         return;
       }
       case 'offsets': {
