@@ -17,6 +17,7 @@
 // BENCH_KC_MARIADB_ROWS (300000), BENCH_KC_MARIADB_UPDATES (200000) and BENCH_KC_REPEATS set the volumes.
 // BENCH_TRIBUTARY_WORKER_PROPS and BENCH_TRIBUTARY_CONNECTOR_PROPS (`key=value,…`) add properties to this
 // checkout's workers and connectors only: with BENCH_TRIBUTARY_BASELINE=. a setting is measured beside the default.
+// BENCH_BASELINE_WORKER_PROPS does the same for the baseline's workers (e.g. task.isolation=thread on both sides).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -136,6 +137,7 @@ function propsFromEnv(name) {
 }
 // Not for the baseline: see BENCH_TRIBUTARY_WORKER_PROPS at the top.
 const EXTRA_WORKER_PROPS = propsFromEnv('BENCH_TRIBUTARY_WORKER_PROPS');
+const BASELINE_WORKER_PROPS = propsFromEnv('BENCH_BASELINE_WORKER_PROPS');
 const EXTRA_CONNECTOR_PROPS = propsFromEnv('BENCH_TRIBUTARY_CONNECTOR_PROPS');
 
 /** A Tributary standalone worker process, like `tributary standalone worker.properties connector.properties`. */
@@ -182,7 +184,7 @@ async function startWorker(system, dir, bootstrap, connector, converters = STRIN
         listeners: `http://127.0.0.1:${await freePort()}`,
         // "threads" is this checkout with each source task's connector side in a thread of its own.
         ...(system === 'threads' ? { 'task.isolation': 'thread' } : {}),
-        ...(system === 'baseline' ? {} : EXTRA_WORKER_PROPS),
+        ...(system === 'baseline' ? BASELINE_WORKER_PROPS : EXTRA_WORKER_PROPS),
       },
       system === 'baseline' ? connector : { ...connector, ...EXTRA_CONNECTOR_PROPS },
       system === 'baseline' ? BASELINE : repo,
@@ -518,27 +520,30 @@ export async function run(endpoints) {
     console.log(
       `broker limit (Kafka's tools, same record size): produce ${fmt(limit.produce)} rec/s (acks=all), consume ${fmt(limit.consume)} rec/s`,
     );
-  // Ratios are Tributary's over the reference: Kafka Connect when it ran, else the baseline checkout.
+  // Ratios are Tributary's over the reference: Kafka Connect when it ran, else the baseline checkout. Without
+  // "tributary" in BENCH_KC_SYSTEMS (threads against a threaded baseline) the first other system is the subject.
   const reference = SYSTEMS.includes('kafka-connect')
     ? 'kafka-connect'
     : SYSTEMS.includes('baseline')
       ? 'baseline'
       : null;
-  const others = SYSTEMS.filter((x) => x !== 'tributary');
+  const subject = SYSTEMS.includes('tributary') ? 'tributary' : (SYSTEMS.find((x) => x !== reference) ?? SYSTEMS[0]);
+  const columns = [subject, ...SYSTEMS.filter((x) => x !== subject)];
   const label = (x) => (x === 'kafka-connect' ? 'KC' : x);
-  const threads = SYSTEMS.includes('threads') && reference ? ' | threads ratio' : '';
+  const short = (x) => (x === 'tributary' ? 'T' : label(x));
+  const threads = subject !== 'threads' && SYSTEMS.includes('threads') && reference ? ' | threads ratio' : '';
   console.log(
-    `pipeline                      | ${['tributary', ...others].map((x) => `${label(x)} rec/s`.padStart(15)).join(' | ')} | ratio${threads} | of broker | RSS MiB ${['T', ...others.map(label)].join(' / ')} | CPU s ${['T', ...others.map(label)].join(' / ')}`,
+    `pipeline                      | ${columns.map((x) => `${label(x)} rec/s`.padStart(15)).join(' | ')} | ratio${threads} | of broker | RSS MiB ${columns.map(short).join(' / ')} | CPU s ${columns.map(short).join(' / ')}`,
   );
   for (const [name, by] of Object.entries(results)) {
     const rate = (x) => median(by[x].map((r) => r.rate));
-    const tr = rate('tributary');
+    const tr = rate(subject);
     const brokerSide = name.startsWith('sink') ? limit?.consume : limit?.produce;
     const ofBroker = brokerSide ? `${((100 * tr) / brokerSide).toFixed(0)}%` : '-';
     const bad = SYSTEMS.some((x) => by[x].some((r) => !r.ok)) ? '  (a run did not complete: rate 0)' : '';
-    const each = (f) => ['tributary', ...others].map((x) => f(by[x])).join(' / ');
+    const each = (f) => columns.map((x) => f(by[x])).join(' / ');
     console.log(
-      `${name.padEnd(29)} | ${['tributary', ...others].map((x) => fmt(rate(x)).padStart(15)).join(' | ')} | ${(reference ? (tr / rate(reference)).toFixed(2) : '-').padStart(5)}${threads ? ` | ${(rate('threads') / rate(reference)).toFixed(2).padStart(13)}` : ''} | ${ofBroker.padStart(9)} | ${each((rs) => fmt(median(rs.map((r) => r.peakRssMiB))))} | ${each((rs) => median(rs.map((r) => r.cpuSecs)).toFixed(1))}${bad}`,
+      `${name.padEnd(29)} | ${columns.map((x) => fmt(rate(x)).padStart(15)).join(' | ')} | ${(reference ? (tr / rate(reference)).toFixed(2) : '-').padStart(5)}${threads ? ` | ${(rate('threads') / rate(reference)).toFixed(2).padStart(13)}` : ''} | ${ofBroker.padStart(9)} | ${each((rs) => fmt(median(rs.map((r) => r.peakRssMiB))))} | ${each((rs) => median(rs.map((r) => r.cpuSecs)).toFixed(1))}${bad}`,
     );
   }
   console.log(`load average at end: ${loadavg()}`);
