@@ -38,6 +38,20 @@ function compiledExecArgv(): string[] {
   return out;
 }
 
+/**
+ * The thread's young generation: 16 MiB in place of what V8 gives a thread by default (192 MiB on the 24 GiB
+ * development machine). A CDC task's records live for one poll, so a smaller nursery collects them as well; in the
+ * benchmark it cut a threaded CDC worker's peak RSS by 90-120 MiB at the same rate. A --max-semi-space-size of
+ * the user's (NODE_OPTIONS or the command line) is left to apply.
+ */
+const THREAD_YOUNG_GENERATION_MB = 16;
+function threadResourceLimits(): { maxYoungGenerationSizeMb?: number } {
+  const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
+  return flags.some((f) => /^--max[-_]semi[-_]space[-_]size/.test(f))
+    ? {}
+    : { maxYoungGenerationSizeMb: THREAD_YOUNG_GENERATION_MB };
+}
+
 /** pino's numeric level of a logger (the registry changes it at run time); everything where it has none. */
 function levelOf(logger: Logger): number {
   const v: unknown = (logger as { levelVal?: unknown }).levelVal;
@@ -109,6 +123,7 @@ export class SourceTaskThread extends SourceTask {
       workerData: data,
       name: `${data.connector}-${data.task}`,
       execArgv: compiledExecArgv(),
+      resourceLimits: threadResourceLimits(),
     });
     this.#thread = thread;
     return new Promise<void>((resolve, reject) => {
