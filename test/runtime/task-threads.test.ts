@@ -127,6 +127,32 @@ describe('source tasks in their own threads', () => {
     });
   });
 
+  it("runs a task in a thread where its plugin asks for one, unless the connector's or the worker's task.isolation says none", async () => {
+    const name = unique('thr-pref');
+    // Which thread each connector's commitRecord() calls ran in, once all 100 records were heard of.
+    const threadsOf = async (rt: Awaited<ReturnType<typeof startTestWorker>>, connector: string, extra = {}) => {
+      const commits = path.join(dir, `${connector}-commits.txt`);
+      await rt.herder.putConnectorConfig(
+        connector,
+        { topic: `${connector}-probe`, records: '100', 'commits.file': commits, ...extra },
+        { allowReplace: false },
+      );
+      const records = () => lines(commits).filter((l) => !l.startsWith('commit '));
+      await eventually(() => records().length >= 100, { what: `100 commitRecord calls of ${connector}` });
+      return new Set(records().map((l) => (l.endsWith(' thread=0') ? 'worker' : 'own')));
+    };
+    let rt = await startTestWorker(workerProps(name));
+    const preferring = { 'connector.class': 'ThreadPreferringProbeSourceConnector' };
+    expect(await threadsOf(rt, `${name}-a`, preferring)).toEqual(new Set(['own']));
+    expect(await threadsOf(rt, `${name}-b`, { ...preferring, 'task.isolation': 'none' })).toEqual(new Set(['worker']));
+    expect(await threadsOf(rt, `${name}-c`, { 'connector.class': 'ProbeSourceConnector' })).toEqual(
+      new Set(['worker']),
+    );
+    await stopTestWorker(rt);
+    rt = await startTestWorker(workerProps(`${name}-w`, { 'task.isolation': 'none' }));
+    expect(await threadsOf(rt, `${name}-d`, preferring)).toEqual(new Set(['worker']));
+  });
+
   it('runs errors.* in the thread: tolerated failures are skipped and counted, an intolerable one fails the task with its trace', async () => {
     const name = unique('thr-errors');
     const input = path.join(dir, `${name}-in.txt`);

@@ -24,7 +24,18 @@ interface ConnectorPluginBase<K extends string, T> extends PluginBase<K, T> {
   javaTaskClass?: string;
 }
 
-export type SourcePlugin = ConnectorPluginBase<'source', SourceConnector>;
+/** Where a source task's connector code runs: in a thread of its own, or in the worker's thread. */
+export type TaskIsolation = 'none' | 'thread';
+
+export interface SourcePlugin extends ConnectorPluginBase<'source', SourceConnector> {
+  /**
+   * Where this connector's tasks run when neither the connector's config nor the worker's sets `task.isolation`.
+   * 'thread' suits a connector bound by its own CPU (decoding a change stream, building envelopes): the task
+   * then has a core of its own while the worker's thread produces. A task that cannot run in a thread
+   * (exactly-once source, a plugin registered in-process) runs in the worker's thread. Unset: 'none'.
+   */
+  taskIsolation?: TaskIsolation;
+}
 export type SinkPlugin = ConnectorPluginBase<'sink', SinkConnector>;
 export type ConverterPlugin = PluginBase<'converter', Converter>;
 export type HeaderConverterPlugin = PluginBase<'header_converter', HeaderConverter>;

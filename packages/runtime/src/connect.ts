@@ -79,7 +79,7 @@ async function assemble(
     'offset.flush.interval.ms': number;
     'offset.flush.timeout.ms': number;
     'task.shutdown.graceful.timeout.ms': number;
-    'task.isolation': TaskIsolation;
+    'task.isolation': TaskIsolation | null;
     listeners: string[];
     'rest.advertised.host.name': string | null;
     'rest.advertised.port': number | null;

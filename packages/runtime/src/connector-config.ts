@@ -52,7 +52,7 @@ const SELF_HEALING_KEYS = {
   'task.isolation': ConfigKeys.enum(TASK_ISOLATION, {
     default: null,
     group: G_HEALING,
-    doc: "Where a source task's connector code runs: 'thread' runs its poll(), transforms and converters in a thread of its own (a second core, and a task that blocks or crashes cannot stall the others), 'none' in the worker's thread. Unset follows the worker's task.isolation.",
+    doc: "Where a source task's connector code runs: 'thread' runs its poll(), transforms and converters in a thread of its own (a second core, and a task that blocks or crashes cannot stall the others), 'none' in the worker's thread. Unset follows the worker's task.isolation, and where that is unset too, the connector plugin's own choice (thread for the CDC connectors, none for the others).",
   }),
   'task.watchdog.timeout.ms': ConfigKeys.long({
     default: 300_000,

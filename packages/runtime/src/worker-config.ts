@@ -1,7 +1,7 @@
 /** Worker configs: .properties and JSON files parsed, the distributed and standalone worker keys, and the advertised URL. */
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
-import { ConfigKeys, type ConfigOf, defineConfig } from '@tributary/api';
+import { ConfigKeys, type ConfigOf, defineConfig, type TaskIsolation } from '@tributary/api';
 
 /**
  * Parses a Java .properties file (Kafka's own worker config format): `key=value`, `key: value` or
@@ -62,8 +62,8 @@ export async function readConfigFile(file: string): Promise<Record<string, strin
 }
 
 /** Values of task.isolation, of the worker and of a connector. */
-export const TASK_ISOLATION = ['none', 'thread'] as const;
-export type TaskIsolation = (typeof TASK_ISOLATION)[number];
+export const TASK_ISOLATION = ['none', 'thread'] as const satisfies readonly TaskIsolation[];
+export type { TaskIsolation };
 
 const common = {
   'bootstrap.servers': ConfigKeys.list({
@@ -78,8 +78,11 @@ const common = {
   'offset.flush.interval.ms': ConfigKeys.long({ default: 60_000, doc: 'How often source offsets are committed.' }),
   'offset.flush.timeout.ms': ConfigKeys.long({ default: 5_000 }),
   'task.shutdown.graceful.timeout.ms': ConfigKeys.long({ default: 5_000 }),
-  /** Tributary: where source tasks' connector code runs unless a connector says (see the connector key). */
-  'task.isolation': ConfigKeys.enum(TASK_ISOLATION, { default: 'none' }),
+  /**
+   * Tributary: where source tasks' connector code runs unless a connector's config says (see the connector key).
+   * Unset, each connector plugin's own preference applies (the CDC connectors': thread), else none.
+   */
+  'task.isolation': ConfigKeys.enum(TASK_ISOLATION, { default: null }),
   listeners: ConfigKeys.list({ default: ['http://:8083'], doc: 'REST listeners, e.g. http://:8083.' }),
   'rest.advertised.host.name': ConfigKeys.string({ default: null }),
   'rest.advertised.port': ConfigKeys.int({ default: null }),

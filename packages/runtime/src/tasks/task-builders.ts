@@ -47,8 +47,8 @@ export interface TaskEnvironment {
   heartbeatIntervalMs: number;
   rebalanceTimeoutMs: number;
   topicCreationEnable: boolean;
-  /** Where source tasks' connector code runs unless their connector says (task.isolation). */
-  taskIsolation: TaskIsolation;
+  /** Where source tasks' connector code runs unless their connector says (task.isolation); null leaves it to the plugin. */
+  taskIsolation: TaskIsolation | null;
   plugins: Plugins;
   offsetStore: OffsetBackingStore;
   /** Exactly-once source support (distributed mode with exactly.once.source.support=enabled). */
@@ -207,6 +207,40 @@ async function buildSinkTask(
   return task;
 }
 
+/**
+ * Where a source task runs: its connector's task.isolation, else the worker's, else its plugin's own choice,
+ * else the worker's thread. A thread that was asked for and cannot be (an exactly-once task, a plugin registered
+ * in-process) is a warning or an error; one the plugin only prefers gives way without a word.
+ */
+export function sourceTaskIsolation(o: {
+  className: string;
+  connector: TaskIsolation | null;
+  worker: TaskIsolation | null;
+  plugin: TaskIsolation | null;
+  exactlyOnce: boolean;
+  discoverable: boolean;
+}): { isolation: TaskIsolation; error?: string; warning?: string } {
+  const asked = o.connector ?? o.worker;
+  const wanted = asked ?? o.plugin ?? 'none';
+  if (wanted === 'none') return { isolation: 'none' };
+  if (o.exactlyOnce)
+    return asked
+      ? {
+          isolation: 'none',
+          warning:
+            'task.isolation=thread does not apply to exactly-once source tasks; the task runs in the worker thread',
+        }
+      : { isolation: 'none' };
+  if (!o.discoverable)
+    return asked
+      ? {
+          isolation: 'none',
+          error: `task.isolation=thread needs the connector's plugin on plugin.path: ${o.className} was registered in-process, and a task thread cannot load it`,
+        }
+      : { isolation: 'none' };
+  return { isolation: 'thread' };
+}
+
 function buildSourceTask(
   env: TaskEnvironment,
   admin: () => Admin,
@@ -232,13 +266,19 @@ function buildSourceTask(
     deliveryTimeoutMs: deliveryTimeoutMs(env.workerProps, resolved),
   };
   const eos = env.exactlyOnceSource;
-  const isolation = srcCfg['task.isolation'] ?? env.taskIsolation;
-  if (isolation === 'thread' && !eos) {
-    const cls = resolved['connector.class'] ?? '';
-    if (!env.plugins.discoverable(cls))
-      throw new Error(
-        `task.isolation=thread needs the connector's plugin on plugin.path: ${cls} was registered in-process, and a task thread cannot load it`,
-      );
+  const cls = resolved['connector.class'] ?? '';
+  const plugin = env.plugins.find(cls)?.descriptor;
+  const where = sourceTaskIsolation({
+    className: cls,
+    connector: srcCfg['task.isolation'],
+    worker: env.taskIsolation,
+    plugin: plugin?.kind === 'source' ? (plugin.taskIsolation ?? null) : null,
+    exactlyOnce: eos !== null,
+    discoverable: env.plugins.discoverable(cls),
+  });
+  if (where.error) throw new Error(where.error);
+  if (where.warning) spec.logger.warn(where.warning);
+  if (where.isolation === 'thread') {
     const thread = new SourceTaskThread({
       data: {
         connector: spec.id.connector,
@@ -272,10 +312,6 @@ function buildSourceTask(
     setTask(task);
     return task;
   }
-  if (isolation === 'thread')
-    spec.logger.warn(
-      'task.isolation=thread does not apply to exactly-once source tasks; the task runs in the worker thread',
-    );
   const TaskClass = spec.connector.taskClass();
   const sourceDeps: SourceTaskDeps = { ...base, task: new TaskClass() as SourceTask };
   let task: WorkerSourceTask | ExactlyOnceWorkerSourceTask;
