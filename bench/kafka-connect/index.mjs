@@ -23,8 +23,9 @@ import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Admin, Producer } from '@platformatic/kafka';
+import { Producer } from '@platformatic/kafka';
 import { KafkaReader } from '@tributary/runtime';
+import { deleteBenchTopicsSince, listTopics, withAdmin } from '../topics.mjs';
 import {
   ensureFileConnectJars,
   ensureJars,
@@ -89,26 +90,6 @@ function procStats(pid) {
   } catch {
     return { peakRssMiB: 0, cpuSecs: 0 };
   }
-}
-
-async function withAdmin(bootstrap, use) {
-  const admin = new Admin({ clientId: 'bench-kc-admin', bootstrapBrokers: bootstrap });
-  try {
-    return await use(admin);
-  } finally {
-    await admin.close();
-  }
-}
-
-/**
- * Deletes the topics this run made (its inputs, the pipelines' outputs, CDC history and transaction
- * topics): a full run writes gigabytes, and runs one after another filled the broker's disk.
- */
-async function deleteBenchTopics(bootstrap, before) {
-  await withAdmin(bootstrap, async (admin) => {
-    const made = (await admin.listTopics()).filter((t) => !before.has(t) && /^bench(-kc-|kc)/.test(t));
-    if (made.length > 0) await admin.deleteTopics({ topics: made });
-  });
 }
 
 async function fillTopic(bootstrap, topic, partitions) {
@@ -465,7 +446,8 @@ export async function run(endpoints) {
   if (PIPELINES.has('mariadb'))
     debeziumMariaDbLibs = debeziumJars(path.join(repo, 'scripts/debezium/mariadb/pom.xml'), 'debezium-mariadb');
   const stamp = Date.now();
-  const topicsBefore = new Set(await withAdmin(bootstrap, (admin) => admin.listTopics()));
+  // Deleted at the end: a full run writes gigabytes into its inputs, outputs, CDC history and transaction topics.
+  const topicsBefore = await listTopics(bootstrap);
   const topics = { 1: `bench-kc-in1-${stamp}`, 4: `bench-kc-in4-${stamp}` };
   const input = path.join(os.tmpdir(), `bench-kc-input-${stamp}.txt`);
   let expectedBytes = 0;
@@ -512,7 +494,7 @@ export async function run(endpoints) {
   } finally {
     rmSync(input, { force: true });
     await mariadb?.destroy();
-    await deleteBenchTopics(bootstrap, topicsBefore);
+    await deleteBenchTopicsSince(bootstrap, topicsBefore);
   }
 
   const fmt = (n) => Math.round(n).toLocaleString();
