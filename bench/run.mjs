@@ -18,41 +18,35 @@ const wanted = new Set(
 const endpoints = await servicesUp();
 exportEndpoints(endpoints);
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-// Whatever topics the benchmarks made go at the end, so runs one after another do not fill the broker's disk.
 const brokers = kafkaBrokers(endpoints);
-const topicsBefore = await listTopics(brokers);
 
-try {
-  if (wanted.has('runtime')) {
-    const { runRuntimeBench } = await import('./runtime.mjs');
-    await runRuntimeBench(brokers);
+/** Runs one benchmark, then deletes the topics it made, so benchmarks one after another do not fill the broker's disk. */
+async function step(bench) {
+  const before = await listTopics(brokers);
+  try {
+    await bench();
+  } finally {
+    await deleteBenchTopicsSince(brokers, before);
   }
-  if (wanted.has('cluster')) {
-    const { runClusterBench } = await import('./cluster.mjs');
-    await runClusterBench(brokers);
+}
+
+if (wanted.has('runtime')) await step(async () => (await import('./runtime.mjs')).runRuntimeBench(brokers));
+if (wanted.has('cluster')) await step(async () => (await import('./cluster.mjs')).runClusterBench(brokers));
+if (wanted.has('ui')) await step(async () => (await import('./ui.mjs')).runUiBench(brokers));
+for (const [name, file] of [
+  ['cdc', 'cdc/index.mjs'],
+  ['mysql-cdc', 'mysql-cdc/index.mjs'],
+  ['s3', 's3/index.mjs'],
+  ['jdbc', 'jdbc/index.mjs'],
+  ['avro', 'avro/index.mjs'],
+  ['kafka-connect', 'kafka-connect/index.mjs'],
+]) {
+  if (!wanted.has(name)) continue;
+  const full = path.join(here, file);
+  if (!existsSync(full)) {
+    console.log(`\n== ${name} bench: ${file} not present`);
+    continue;
   }
-  if (wanted.has('ui')) {
-    const { runUiBench } = await import('./ui.mjs');
-    await runUiBench(brokers);
-  }
-  for (const [name, file] of [
-    ['cdc', 'cdc/index.mjs'],
-    ['mysql-cdc', 'mysql-cdc/index.mjs'],
-    ['s3', 's3/index.mjs'],
-    ['jdbc', 'jdbc/index.mjs'],
-    ['avro', 'avro/index.mjs'],
-    ['kafka-connect', 'kafka-connect/index.mjs'],
-  ]) {
-    if (!wanted.has(name)) continue;
-    const full = path.join(here, file);
-    if (!existsSync(full)) {
-      console.log(`\n== ${name} bench: ${file} not present`);
-      continue;
-    }
-    const mod = await import(pathToFileURL(full).href);
-    await mod.run(endpoints);
-  }
-} finally {
-  await deleteBenchTopicsSince(brokers, topicsBefore);
+  await step(async () => (await import(pathToFileURL(full).href)).run(endpoints));
 }
 process.exit(0);

@@ -16,10 +16,15 @@ export async function listTopics(bootstrap) {
   return new Set(await withAdmin(bootstrap, (admin) => admin.listTopics()));
 }
 
-/** Deletes the benchmark topics made since `before` (a listTopics() result); others are left alone. */
-export async function deleteBenchTopicsSince(bootstrap, before) {
+/** Deletes the existing topics that `pick` picks. */
+export async function deleteTopics(bootstrap, pick) {
   await withAdmin(bootstrap, async (admin) => {
-    const made = (await admin.listTopics()).filter((t) => !before.has(t) && /bench/i.test(t));
+    const made = (await admin.listTopics()).filter(pick);
     if (made.length > 0) await admin.deleteTopics({ topics: made });
   });
+}
+
+/** Deletes the benchmark topics made since `before` (a listTopics() result); others are left alone. */
+export async function deleteBenchTopicsSince(bootstrap, before) {
+  await deleteTopics(bootstrap, (t) => !before.has(t) && /bench/i.test(t));
 }

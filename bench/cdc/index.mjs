@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { PeakMemory } from '../peak-memory.mjs';
+import { deleteTopics } from '../topics.mjs';
 
 const SNAPSHOT_ROWS = Number(process.env.CDC_BENCH_SNAPSHOT_ROWS ?? 1_000_000);
 const STREAM_EVENTS = Number(process.env.CDC_BENCH_STREAM_EVENTS ?? 200_000);
@@ -185,20 +186,6 @@ async function worker(brokers, name) {
   return rt;
 }
 
-/** Deletes the connectors' output topics: a run writes ~3 KB per row into each, gigabytes at the default volumes. */
-async function deleteTopics(brokers, topics) {
-  const { Kafka, logLevel } = await import('kafkajs');
-  const admin = new Kafka({ clientId: 'cdc-bench', brokers, logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  try {
-    const existing = new Set(await admin.listTopics());
-    const made = topics.filter((t) => existing.has(t));
-    if (made.length > 0) await admin.deleteTopics({ topics: made });
-  } finally {
-    await admin.disconnect();
-  }
-}
-
 /** Counts records of a topic as they become readable; `onKey` gets each record's key JSON. */
 async function consumer(brokers, topic, onMessage) {
   const { Kafka, logLevel } = await import('kafkajs');
@@ -355,7 +342,8 @@ async function benchThroughWorker(pgUrl, brokers) {
     } finally {
       await c.disconnect().catch(() => undefined);
       await rt.stop();
-      await deleteTopics(brokers, outputs).catch(() => undefined);
+      // A run writes ~3 KB per row into each output topic, gigabytes at the default volumes.
+      await deleteTopics(brokers, (t) => outputs.includes(t)).catch(() => undefined);
     }
   });
 }

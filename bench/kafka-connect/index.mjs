@@ -25,7 +25,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Producer } from '@platformatic/kafka';
 import { KafkaReader } from '@tributary/runtime';
-import { deleteBenchTopicsSince, listTopics, withAdmin } from '../topics.mjs';
+import { withAdmin } from '../topics.mjs';
 import {
   ensureFileConnectJars,
   ensureJars,
@@ -446,8 +446,6 @@ export async function run(endpoints) {
   if (PIPELINES.has('mariadb'))
     debeziumMariaDbLibs = debeziumJars(path.join(repo, 'scripts/debezium/mariadb/pom.xml'), 'debezium-mariadb');
   const stamp = Date.now();
-  // Deleted at the end: a full run writes gigabytes into its inputs, outputs, CDC history and transaction topics.
-  const topicsBefore = await listTopics(bootstrap);
   const topics = { 1: `bench-kc-in1-${stamp}`, 4: `bench-kc-in4-${stamp}` };
   const input = path.join(os.tmpdir(), `bench-kc-input-${stamp}.txt`);
   let expectedBytes = 0;
@@ -494,7 +492,6 @@ export async function run(endpoints) {
   } finally {
     rmSync(input, { force: true });
     await mariadb?.destroy();
-    await deleteBenchTopicsSince(bootstrap, topicsBefore);
   }
 
   const fmt = (n) => Math.round(n).toLocaleString();
